@@ -13,6 +13,7 @@ demo: $(VENV)/.installed graphviz
 	  "runs/moons/graph.svg (the engine demo's graph: runs/demo/graph_f.svg)"
 
 test: $(VENV)/.installed graphviz
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
 # Speed and memory beside hand-written NumPy, and beside PyTorch, micrograd and HIPS autograd

@@ -108,7 +108,7 @@ def _input_node(name: str, i: int, v: Any) -> Tensor:
         )
     if isinstance(v, Tensor) and v.requires_grad:
         # the pullback stops at this node; the enclosing graph still reaches v through it
-        return ops.reshape_(v, shape=v.shape)
+        return ops.reshape_p(v, shape=v.shape)
     leaf = Tensor(_float_input(name, i, v.data if isinstance(v, Tensor) else v),
                   requires_grad=True)
     _LEVEL_LEAVES[id(leaf)] = leaf

@@ -1,0 +1,180 @@
+"""The op table: every primitive's forward, reverse (VJP) and forward (JVP) rules, side by side.
+
+Rule arguments have fixed names everywhere in this file:
+
+    g        the cotangent of the output (the output's shape)
+    out      the forward result
+    x, y     the inputs, in order
+    dx, dy   the tangent of one input; a JVP rule is linear in it
+    **params the op's non-differentiable keyword arguments (axis, keepdims, shape, ...)
+
+A primitive lists one VJP rule and one JVP rule per input, in input order, or None for an input
+that is not differentiable. The engine calls only the rules of inputs that need them.
+
+Rules are written with operators, the methods NumPy arrays and Tensors share (``.sum``,
+``.reshape``, ``.T``) and the ops of this table, so that one rule runs on plain arrays (an
+ordinary backward pass, no graph) and on Tensors (``backward(create_graph=True)``, which
+records the backward pass so that gradients of gradients work).
+
+Broadcasting is undone in one place: a VJP rule may return a cotangent of the broadcast
+shape and the engine sums it back to the input's shape; a JVP rule may return a tangent of
+the input's shape and the forward engine broadcasts it to the output's shape.
+
+Every op is polymorphic: Tensors in give a Tensor out (recorded for reverse mode), Duals in
+give a Dual out (forward mode), and plain numbers or arrays give a plain NumPy result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+Rule = Callable[..., Any]
+
+
+# ---- the primitive and its dispatch ----
+
+# type -> (priority, handler). tensor.py registers Tensor and dual.py registers Dual; an op's
+# arguments go to the handler of highest priority (Dual over Tensor, so forward mode can run
+# over a recorded graph), or straight to NumPy when none is registered.
+_HANDLERS: dict[type, tuple[int, Callable[..., Any]] | None] = {}
+
+
+def register_handler(cls: type, priority: int, handler: Callable[..., Any]) -> None:
+    """Route ops whose arguments include instances of ``cls`` (or subclasses) to ``handler``."""
+    _HANDLERS.clear()  # drop cached subclass lookups
+    _REGISTERED[cls] = (priority, handler)
+
+
+_REGISTERED: dict[type, tuple[int, Callable[..., Any]]] = {}
+
+
+def _handler_for(cls: type) -> tuple[int, Callable[..., Any]] | None:
+    try:
+        return _HANDLERS[cls]
+    except KeyError:
+        found = None
+        for base in cls.__mro__:
+            if base in _REGISTERED:
+                found = _REGISTERED[base]
+                break
+        _HANDLERS[cls] = found
+        return found
+
+
+class Op:
+    """A primitive: a NumPy forward plus one VJP and one JVP rule per input."""
+
+    __slots__ = ("name", "forward", "vjps", "jvps", "variadic")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., Any],
+        vjp: Sequence[Rule | None] | Rule,
+        jvp: Sequence[Rule | None] | Rule,
+        variadic: bool = False,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        # variadic ops (concatenate) have one rule taking ``argnum``, the input's position
+        self.vjps = vjp if variadic else tuple(vjp)
+        self.jvps = jvp if variadic else tuple(jvp)
+        self.variadic = variadic
+
+    def vjp_rule(self, i: int) -> Rule | None:
+        """The reverse rule for input ``i`` (``None`` when that input is not differentiable)."""
+        if self.variadic:
+            return lambda *a, **p: self.vjps(*a, argnum=i, **p)
+        return self.vjps[i]
+
+    def jvp_rule(self, i: int) -> Rule | None:
+        """The forward rule for input ``i`` (``None`` when that input is not differentiable)."""
+        if self.variadic:
+            return lambda *a, **p: self.jvps(*a, argnum=i, **p)
+        return self.jvps[i]
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        best = None
+        for a in args:
+            h = _HANDLERS[type(a)] if type(a) in _HANDLERS else _handler_for(type(a))
+            if h is not None and (best is None or h[0] > best[0]):
+                best = h
+        if best is None:
+            return self.forward(*args, **params)
+        return best[1](self, args, params)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+OPS: dict[str, Op] = {}
+
+
+def primitive(
+    name: str,
+    forward: Callable[..., Any],
+    vjp: Sequence[Rule | None] | Rule,
+    jvp: Sequence[Rule | None] | Rule,
+    variadic: bool = False,
+) -> Op:
+    """Declare a primitive and add it to the op table."""
+    if name in OPS:
+        raise ValueError(f"primitive {name!r} is already in the op table")
+    op = Op(name, forward, vjp, jvp, variadic)
+    OPS[name] = op
+    return op
+
+
+# ---- helpers shared by the rules ----
+
+
+def _raw(a: Any) -> Any:
+    """The plain NumPy value behind a Tensor, a Dual's primal, or an array (for masks)."""
+    while hasattr(a, "primal"):
+        a = a.primal
+    return np.asarray(a)
+
+
+def float64_if_python(value: Any, arr: np.ndarray, kinds: str = "iu") -> np.ndarray:
+    """``arr`` made from ``value``: Python numbers and lists default to float64, arrays keep
+    their dtype (NumPy alone would make Python ints int64)."""
+    if arr.dtype.kind in kinds and not isinstance(value, (np.ndarray, np.generic)):
+        return arr.astype(np.float64)
+    return arr
+
+
+def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    return tuple(int(a) % ndim if ndim else int(a) for a in axis)
+
+
+def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced axes set to 1: where a reduction's output broadcasts back."""
+    axes = _axes(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _count(shape: tuple[int, ...], axis: Any) -> int:
+    axes = _axes(axis, len(shape))
+    return math.prod(shape[i] for i in axes)
+
+
+def _float_dtype(a: Any) -> np.dtype:
+    dt = np.result_type(_raw(a))
+    return dt if dt.kind == "f" else np.dtype(np.float64)
+
+
+def _mask(condition: Any, like: Any) -> np.ndarray:
+    """A 0/1 array in the float dtype of ``like``: multiplies a cotangent without upcasting."""
+    return np.asarray(condition, dtype=_float_dtype(like))
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(np.shape(x))

@@ -1,0 +1,153 @@
+"""Reductions along axes: sum, mean, max, min, logsumexp, softmax and their kin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core import _count, _kept_shape, _mask, _raw, _shape, primitive
+from .elementwise import exp, sqrt
+from .shape import broadcast_to
+
+# ---- reductions ----
+
+def _sum_vjp(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return broadcast_to(g.reshape(_kept_shape(x.shape, axis)), x.shape)
+
+
+sum = primitive(  # noqa: A001
+    "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
+    vjp=(_sum_vjp,),
+    jvp=(lambda dx, out, x, axis=None, keepdims=False: dx.sum(axis=axis, keepdims=keepdims),),
+)
+
+
+def _mean_vjp(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    # divide the small cotangent before broadcasting it, not after
+    return broadcast_to(g.reshape(_kept_shape(x.shape, axis)) / _count(x.shape, axis), x.shape)
+
+
+# a primitive rather than sum / n: every loss ends in a mean, and this saves a node
+mean_p = primitive(
+    "mean", lambda x, axis=None, keepdims=False:
+        np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(np.shape(x), axis),
+    vjp=(_mean_vjp,),
+    jvp=(lambda dx, out, x, axis=None, keepdims=False:
+         dx.sum(axis=axis, keepdims=keepdims) / _count(x.shape, axis),),
+)
+
+
+def _argmax_share(x: Any, out: Any, axis: Any) -> np.ndarray:
+    """Where x attains its max (or min) along ``axis``, 1/(number of ties); 0 elsewhere."""
+    hit = _raw(x) == _raw(out).reshape(_kept_shape(x.shape, axis))
+    return _mask(hit / hit.sum(axis=axis, keepdims=True), out)
+
+
+def _extremum_vjp(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return g.reshape(_kept_shape(x.shape, axis)) * _argmax_share(x, out, axis)
+
+
+def _extremum_jvp(dx: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    return (dx * _argmax_share(x, out, axis)).sum(axis=axis, keepdims=keepdims)
+
+
+max = primitive(  # noqa: A001
+    "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    vjp=(_extremum_vjp,),
+    jvp=(_extremum_jvp,),
+)
+min = primitive(  # noqa: A001
+    "min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+    vjp=(_extremum_vjp,),
+    jvp=(_extremum_jvp,),
+)
+
+
+def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    x = np.asarray(x)
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0)  # a slice of all -inf must not give nan
+    # shift by the max so exp cannot overflow
+    s = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return s
+    return s.reshape(()) if axis is None else np.squeeze(s, axis=axis)
+
+
+def _lse_weights(x: Any, out: Any, axis: Any) -> Any:
+    """softmax(x) along ``axis``, recovered from the forward result as exp(x - out)."""
+    return exp(x - out.reshape(_kept_shape(x.shape, axis)))
+
+
+logsumexp = primitive(
+    "logsumexp", _logsumexp,
+    vjp=(lambda g, out, x, axis=None, keepdims=False:
+         g.reshape(_kept_shape(x.shape, axis)) * _lse_weights(x, out, axis),),
+    jvp=(lambda dx, out, x, axis=None, keepdims=False:
+         (dx * _lse_weights(x, out, axis)).sum(axis=axis, keepdims=keepdims),),
+)
+
+
+def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))  # shift: exp cannot overflow
+    return e / np.add.reduce(e, axis=axis, keepdims=True)
+
+
+softmax = primitive(
+    "softmax", _softmax,
+    vjp=(lambda g, out, x, axis=-1: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    jvp=(lambda dx, out, x, axis=-1: out * dx - out * (out * dx).sum(axis=axis, keepdims=True),),
+)
+log_softmax = primitive(
+    "log_softmax", lambda x, axis=-1: x - _logsumexp(x, axis=axis, keepdims=True),
+    vjp=(lambda g, out, x, axis=-1: g - exp(out) * g.sum(axis=axis, keepdims=True),),
+    jvp=(lambda dx, out, x, axis=-1: dx - (exp(out) * dx).sum(axis=axis, keepdims=True),),
+)
+
+
+
+def _softmax_xent(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    return -np.sum(y * (x - _logsumexp(x, axis=axis, keepdims=True)), axis=axis)
+
+
+def _xent_vjp_x(g: Any, out: Any, x: Any, y: Any, axis: int = -1) -> Any:
+    g = g.reshape(_kept_shape(x.shape, axis))
+    return g * (softmax(x, axis=axis) * y.sum(axis=axis, keepdims=True) - y)
+
+
+# softmax cross-entropy fused into one node: -sum(y * log_softmax(x)) along axis, per sample
+softmax_cross_entropy_p = primitive(
+    "softmax_cross_entropy", _softmax_xent,
+    vjp=(_xent_vjp_x,
+         lambda g, out, x, y, axis=-1:
+         -g.reshape(_kept_shape(x.shape, axis)) * log_softmax(x, axis=axis)),
+    jvp=(lambda dx, out, x, y, axis=-1:
+         (dx * (softmax(x, axis=axis) * y.sum(axis=axis, keepdims=True) - y)).sum(axis=axis),
+         lambda dy, out, x, y, axis=-1: -(dy * log_softmax(x, axis=axis)).sum(axis=axis)),
+)
+
+
+# ---- composites ----
+
+
+def softmax_cross_entropy(logits: Any, targets: Any, axis: int = -1) -> Any:
+    """Per-sample cross-entropy of ``targets`` (probabilities or one-hot) and softmax(logits)."""
+    return softmax_cross_entropy_p(logits, targets, axis=axis)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean over ``axis``."""
+    return mean_p(x, axis=axis, keepdims=keepdims)
+
+
+def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Variance over ``axis`` (``ddof=1`` for the unbiased estimate)."""
+    d = x - mean(x, axis=axis, keepdims=True)
+    return sum(d * d, axis=axis, keepdims=keepdims) / (_count(_shape(x), axis) - ddof)
+
+
+def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation over ``axis``."""
+    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
