@@ -25,6 +25,7 @@ import numpy as np
 from . import ops
 from .dual import Dual
 from .engine import topological_order, unbroadcast
+from .op_inputs import sample_op_inputs
 from .ops import OPS, Op
 from .tensor import Tensor, enable_grad, no_grad
 
@@ -404,8 +405,6 @@ _SEVERITY = {OK: 0, UNCHECKED: 1, KINK: 2, FD_MISMATCH: 3, MISMATCH: 4}
 def check_op_table(seed: int = 0, cases: int = 3, names: Sequence[str] | None = None,
                    **tolerances: Any) -> list[OpRow]:
     """Check every primitive's rules on ``cases`` deterministic inputs; one row per op."""
-    from .testing import sample_op_inputs  # testing imports this module
-
     rows = []
     for name in sorted(OPS) if names is None else names:
         rng = np.random.default_rng([seed, sum(name.encode())])

@@ -13,26 +13,34 @@ Hypothesis is imported only when a strategy is built (it is a test dependency), 
 Every random choice goes through a *source*: Hypothesis's ``draw`` (shrinkable, for tests) or a
 NumPy Generator (deterministic, for ``check.check_op_table``). So an op's input recipe in
 ``OP_INPUTS`` is written once, as a function ``recipe(src) -> (args, params)``, and serves both.
-A source offers ``integers(lo, hi)`` (inclusive), ``booleans()``, ``sampled_from(options)`` and
-``permutation(items)``; the helpers ``draw_shape``, ``draw_broadcastable_shapes``,
-``draw_array``, ``draw_axis`` and ``draw_index`` build on those.
+The op input recipes, the random sources and the ``draw_*`` helpers live in ``op_inputs``
+(no Hypothesis needed there, so the checker shares them); they are re-exported here.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .check import gradcheck
+from .op_inputs import (
+    DOMAINS,
+    OP_INPUTS,
+    RngSource,
+    _recipe,
+    draw_array,
+    draw_axis,
+    draw_broadcastable_shapes,
+    draw_index,
+    draw_shape,
+    sample_op_inputs,
+)
 from .ops import OPS
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
-
-Recipe = Callable[[Any], tuple[list, dict]]
 
 
 def _strategies() -> Any:
@@ -77,118 +85,10 @@ class HypothesisSource:
         return list(self._draw(self._st.permutations(list(items))))
 
 
-class RngSource:
-    """Random choices from a NumPy Generator: deterministic for a seed, no Hypothesis needed."""
-
-    def __init__(self, rng: np.random.Generator | int | None = None) -> None:
-        self._rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-
-    def draw(self, strategy: Any) -> Any:
-        """Hypothesis strategies cannot be sampled without Hypothesis."""
-        raise TypeError(
-            f"RngSource cannot draw from {strategy!r}: pass shapes as tuples, not strategies"
-        )
-
-    def integers(self, lo: int, hi: int) -> int:
-        """An integer in [lo, hi]."""
-        return int(self._rng.integers(lo, hi, endpoint=True))
-
-    def booleans(self) -> bool:
-        """True or False."""
-        return bool(self._rng.integers(2))
-
-    def sampled_from(self, options: Sequence[Any]) -> Any:
-        """One of ``options``."""
-        options = list(options)
-        return options[int(self._rng.integers(len(options)))]
-
-    def permutation(self, items: Sequence[Any]) -> list[Any]:
-        """``items`` in a random order."""
-        items = list(items)
-        return [items[i] for i in self._rng.permutation(len(items))]
-
-
 def _strategy(recipe: Callable[..., Any], *args: Any, **kwargs: Any) -> SearchStrategy[Any]:
     """A Hypothesis strategy running ``recipe(src, *args, **kwargs)`` on a HypothesisSource."""
     st = _strategies()
     return st.composite(lambda draw: recipe(HypothesisSource(draw), *args, **kwargs))()
-
-
-# ---- shapes, arrays, axes and indices, written once against a source ----
-
-# A domain turns standard normal samples into values where an op is smooth.
-DOMAINS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "real": lambda z: z,
-    "positive": lambda z: np.abs(z) + 0.2,
-    "nonzero": lambda z: z + np.where(z >= 0, 0.2, -0.2),  # away from the kink at 0
-    "above_minus_one": lambda z: np.abs(z) - 0.5,
-    "large": lambda z: z * 1e4,
-}
-
-
-def draw_shape(src: Any, min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
-               max_side: int = 4) -> tuple[int, ...]:
-    """A shape with ``min_dims..max_dims`` axes of length ``min_side..max_side``."""
-    ndim = src.integers(min_dims, max_dims)
-    return tuple(src.integers(min_side, max_side) for _ in range(ndim))
-
-
-def draw_broadcastable_shapes(src: Any, n: int = 2, min_dims: int = 0, max_dims: int = 3,
-                              max_side: int = 4) -> tuple[tuple[int, ...], ...]:
-    """``n`` shapes that broadcast together (some axes set to 1, some leading axes dropped)."""
-    base = draw_shape(src, min_dims, max_dims, 1, max_side)
-    out = []
-    for _ in range(n):
-        drop = src.integers(0, len(base))
-        out.append(tuple(1 if src.booleans() else s for s in base[drop:]))
-    return tuple(out)
-
-
-def draw_array(src: Any, shape: Any = None, domain: str = "real", dtype: Any = np.float64
-               ) -> np.ndarray:
-    """An array of ``shape`` (drawn when None) with values in ``domain`` (see ``DOMAINS``)."""
-    if domain not in DOMAINS:
-        raise KeyError(f"draw_array: unknown domain {domain!r}; known: {sorted(DOMAINS)}")
-    if shape is None:
-        shape = draw_shape(src)
-    elif not isinstance(shape, tuple):
-        shape = src.draw(shape)
-    # values come from one drawn seed: shrinking works on the shape, not on every float
-    z = np.random.default_rng(src.integers(0, 2**32 - 1)).standard_normal(shape)
-    return np.asarray(DOMAINS[domain](z), dtype=dtype)
-
-
-def draw_axis(src: Any, ndim: int) -> Any:
-    """None, one axis (possibly negative) or a tuple of distinct axes of an ``ndim``-d array."""
-    if ndim == 0:
-        return None
-    kind = src.sampled_from(["none", "int", "tuple"])
-    if kind == "none":
-        return None
-    if kind == "int":
-        return src.integers(-ndim, ndim - 1)
-    return tuple(src.permutation(range(ndim))[:src.integers(1, ndim)])
-
-
-def draw_index(src: Any, shape: tuple[int, ...]) -> Any:
-    """An index into ``shape``: integers and slices, integer arrays (with repeats) or a mask."""
-    if not shape:
-        return ()
-    kind = src.sampled_from(["basic", "ints", "mask"])
-    if kind == "mask":
-        return np.asarray([src.booleans() for _ in range(shape[0])])
-    if kind == "ints":
-        return np.asarray([src.integers(-shape[0], shape[0] - 1)
-                           for _ in range(src.integers(1, 6))])
-    parts: list[Any] = []
-    for n in shape:
-        if src.booleans():
-            parts.append(src.integers(-n, n - 1))
-        else:
-            bound = [None, *range(n + 1)]
-            parts.append(slice(src.sampled_from(bound), src.sampled_from(bound),
-                               src.sampled_from([None, 1, 2, -1])))
-    return tuple(parts)
 
 
 # ---- the public Hypothesis strategies ----
@@ -225,171 +125,9 @@ def indices(shape: tuple[int, ...]) -> SearchStrategy[Any]:
     return _strategy(draw_index, shape)
 
 
-# ---- inputs for each primitive: recipe(src) -> (args, params) ----
-
-
-def _unary(domain: str, **params: Sequence[Any]) -> Recipe:
-    def recipe(src: Any) -> tuple[list, dict]:
-        x = draw_array(src, domain=domain)
-        return [x], {k: src.sampled_from(options) for k, options in params.items()}
-    return recipe
-
-
-def _binary(dx: str, dy: str) -> Recipe:
-    def recipe(src: Any) -> tuple[list, dict]:
-        sx, sy = draw_broadcastable_shapes(src, 2)
-        return [draw_array(src, sx, dx), draw_array(src, sy, dy)], {}
-    return recipe
-
-
-def _reduction(src: Any) -> tuple[list, dict]:
-    x = draw_array(src)
-    return [x], {"axis": draw_axis(src, x.ndim), "keepdims": src.booleans()}
-
-
-def _along_axis(src: Any) -> tuple[list, dict]:
-    x = draw_array(src, draw_shape(src, 1, 3))
-    return [x], {"axis": src.integers(-x.ndim, x.ndim - 1)}
-
-
-def _softmax_cross_entropy(src: Any) -> tuple[list, dict]:
-    x = draw_array(src, draw_shape(src, 1, 3))
-    targets = np.abs(draw_array(src, x.shape))  # soft targets: any non-negative weights
-    return [x, targets], {"axis": src.integers(-x.ndim, x.ndim - 1)}
-
-
-def _matmul(src: Any) -> tuple[list, dict]:
-    n, k, m = src.integers(1, 4), src.integers(1, 4), src.integers(1, 4)
-    bx, by = draw_broadcastable_shapes(src, 2, max_dims=2, max_side=3)
-    kind = src.sampled_from(["vv", "vm", "mv", "mm", "batched"])
-    sx, sy = {"vv": ((k,), (k,)), "vm": ((k,), (k, m)), "mv": ((n, k), (k,)),
-              "mm": ((n, k), (k, m)), "batched": (bx + (n, k), by + (k, m))}[kind]
-    return [draw_array(src, sx), draw_array(src, sy)], {}
-
-
-def _linear(src: Any) -> tuple[list, dict]:
-    n, m = src.integers(1, 4), src.integers(1, 4)
-    lead = draw_shape(src, 0, 2, 1, 3)
-    return [draw_array(src, lead + (n,)), draw_array(src, (n, m)), draw_array(src, (m,))], {}
-
-
-def _power(src: Any) -> tuple[list, dict]:
-    sx, sy = draw_broadcastable_shapes(src, 2)
-    return [draw_array(src, sx, "positive"), draw_array(src, sy)], {}
-
-
-def _clip(src: Any) -> tuple[list, dict]:
-    x = draw_array(src)
-    x = x + np.where(np.abs(np.abs(x) - 0.5) < 0.1, 0.25, 0.0)  # away from the bounds
-    return [x], {"a_min": -0.5, "a_max": 0.5}
-
-
-def _where(src: Any) -> tuple[list, dict]:
-    sc, sx, sy = draw_broadcastable_shapes(src, 3)
-    cond = draw_array(src, sc) > 0
-    return [draw_array(src, sx), draw_array(src, sy)], {"condition": cond}
-
-
-def _reshape(src: Any) -> tuple[list, dict]:
-    x = draw_array(src)
-    dims = [d for d in x.shape if d > 1]
-    shape = tuple(src.permutation(dims)) + src.sampled_from([(), (1,)])
-    return [x], {"shape": shape if math.prod(shape) == x.size else (x.size,)}
-
-
-def _transpose(src: Any) -> tuple[list, dict]:
-    x = draw_array(src)
-    axes = tuple(src.permutation(range(x.ndim))) if src.booleans() else None
-    return [x], {"axes": axes}
-
-
-def _broadcast_to(src: Any) -> tuple[list, dict]:
-    sx, sy = draw_broadcastable_shapes(src, 2)
-    return [draw_array(src, sx)], {"shape": np.broadcast_shapes(sx, sy)}
-
-
-def _getitem(src: Any) -> tuple[list, dict]:
-    x = draw_array(src, draw_shape(src, 1, 3))
-    return [x], {"index": draw_index(src, x.shape)}
-
-
-def _scatter_add(src: Any) -> tuple[list, dict]:
-    shape = draw_shape(src, 1, 3)
-    index = draw_index(src, shape)
-    g = draw_array(src, np.empty(shape)[index].shape)
-    return [g], {"shape": shape, "index": index}
-
-
-def _concatenate(src: Any) -> tuple[list, dict]:
-    base = draw_shape(src, 1, 3)
-    axis = src.integers(0, len(base) - 1)
-    parts = []
-    for _ in range(src.integers(1, 3)):
-        shape = list(base)
-        shape[axis] = src.integers(1, 3)
-        parts.append(draw_array(src, tuple(shape)))
-    return parts, {"axis": axis - len(base) if src.booleans() else axis}
-
-
-OP_INPUTS: dict[str, Recipe] = {
-    "add": _binary("real", "real"),
-    "subtract": _binary("real", "real"),
-    "multiply": _binary("real", "real"),
-    "divide": _binary("real", "nonzero"),
-    "negative": _unary("real"),
-    "power": _power,
-    "maximum": _binary("real", "real"),  # continuous draws never tie
-    "minimum": _binary("real", "real"),
-    "exp": _unary("real"),
-    "log": _unary("positive"),
-    "log1p": _unary("above_minus_one"),
-    "sqrt": _unary("positive"),
-    "abs": _unary("nonzero"),
-    "sin": _unary("real"),
-    "cos": _unary("real"),
-    "tanh": _unary("real"),
-    "sigmoid": _unary("real"),
-    "softplus": _unary("real"),
-    "relu": _unary("nonzero"),
-    "leaky_relu": _unary("nonzero", alpha=[0.01, 0.2]),
-    "elu": _unary("nonzero", alpha=[1.0, 0.5]),
-    "clip": _clip,
-    "where": _where,
-    "astype": _unary("real", dtype=[np.dtype(np.float64)]),
-    "matmul": _matmul,
-    "linear": _linear,
-    "sum": _reduction,
-    "mean": _reduction,
-    "max": _reduction,
-    "min": _reduction,
-    "logsumexp": _reduction,
-    "softmax": _along_axis,
-    "log_softmax": _along_axis,
-    "softmax_cross_entropy": _softmax_cross_entropy,
-    "reshape": _reshape,
-    "transpose": _transpose,
-    "broadcast_to": _broadcast_to,
-    "getitem": _getitem,
-    "scatter_add": _scatter_add,
-    "concatenate": _concatenate,
-}
-
-
-def _recipe(name: str) -> Recipe:
-    if name not in OP_INPUTS:
-        raise KeyError(f"no input recipe for primitive {name!r}; add one to testing.OP_INPUTS")
-    return OP_INPUTS[name]
-
-
 def op_inputs(name: str) -> SearchStrategy[tuple[list, dict]]:
     """Arguments ``(args, params)`` for the primitive ``name``, inside its smooth domain."""
     return _strategy(_recipe(name))
-
-
-def sample_op_inputs(name: str, rng: np.random.Generator | int | None = None
-                     ) -> tuple[list, dict]:
-    """One deterministic ``(args, params)`` for the primitive ``name`` (no Hypothesis needed)."""
-    return _recipe(name)(RngSource(rng))
 
 
 # ---- assertions ----
