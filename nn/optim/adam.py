@@ -45,7 +45,7 @@ class _AdamBase(Optimizer):
         self.weight_decay = decay_of(name, weight_decay, self._weight_decay_default)
         super().__init__(params, lr, **common)
 
-    def _config(self) -> dict[str, Any]:
+    def hyperparameters(self) -> dict[str, Any]:
         return {"beta_1": self.betas[0], "beta_2": self.betas[1], "epsilon": self.eps,
                 "weight_decay": self.weight_decay}
 
@@ -64,20 +64,32 @@ class Adam(_AdamBase):
     epsilon the steps differ by a few parts in 1e8.
     """
 
-    def __init__(self, params: Iterable[ag.Tensor] | float | None = None,
-                 lr: float | None = None, betas: tuple[float, float] | None = None,
-                 eps: float | None = None, weight_decay: float | None = None,
-                 amsgrad: bool = False, **kwargs: Any) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, **kwargs)
+    def __init__(
+        self,
+        params: Iterable[ag.Tensor] | float | None = None,
+        lr: float | None = None,
+        betas: tuple[float, float] | None = None,
+        eps: float | None = None,
+        weight_decay: float | None = None,
+        amsgrad: bool = False,
+        *,
+        learning_rate: float | None = None,
+        beta_1: float | None = None,
+        beta_2: float | None = None,
+        epsilon: float | None = None,
+        **common: Any,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, learning_rate=learning_rate,
+                         beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **common)
         self.amsgrad = bool(amsgrad)
 
-    def _config(self) -> dict[str, Any]:
-        return {**super()._config(), "amsgrad": self.amsgrad}
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "amsgrad": self.amsgrad}
 
     def _decay(self, w: np.ndarray, g: np.ndarray) -> np.ndarray:
         return g + self.weight_decay * w if self.weight_decay else g
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         g = self._decay(w, g)
         beta1, beta2 = self.betas
         t = state["step"]
@@ -103,6 +115,8 @@ class AdamW(Adam):
 
         w <- w - lr * weight_decay * w                 (before the Adam step; default 0.01)
         then Adam's update (with ``amsgrad`` if set) without any L2 term in g
+
+    The default ``weight_decay`` is PyTorch's 0.01 (Keras's is 0.004).
     """
 
     _weight_decay_default = 1e-2
@@ -128,22 +142,34 @@ class Nadam(_AdamBase):
     """
 
     _lr_default = 2e-3
-    _scalar_state = ("step", "mu_product")
+    scalar_state = ("step", "mu_product")
 
-    def __init__(self, params: Iterable[ag.Tensor] | float | None = None,
-                 lr: float | None = None, betas: tuple[float, float] | None = None,
-                 eps: float | None = None, weight_decay: float | None = None,
-                 momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False,
-                 **kwargs: Any) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, **kwargs)
+    def __init__(
+        self,
+        params: Iterable[ag.Tensor] | float | None = None,
+        lr: float | None = None,
+        betas: tuple[float, float] | None = None,
+        eps: float | None = None,
+        weight_decay: float | None = None,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        learning_rate: float | None = None,
+        beta_1: float | None = None,
+        beta_2: float | None = None,
+        epsilon: float | None = None,
+        **common: Any,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, learning_rate=learning_rate,
+                         beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **common)
         self.momentum_decay = _check_nonneg("Nadam", "momentum_decay", momentum_decay)
         self.decoupled_weight_decay = bool(decoupled_weight_decay)
 
-    def _config(self) -> dict[str, Any]:
-        return {**super()._config(), "momentum_decay": self.momentum_decay,
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "momentum_decay": self.momentum_decay,
                 "decoupled_weight_decay": self.decoupled_weight_decay}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         beta1, beta2 = self.betas
         t = state["step"]
         if self.weight_decay:
@@ -179,7 +205,7 @@ class Adamax(_AdamBase):
 
     _lr_default = 2e-3
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         beta1, beta2 = self.betas
         if self.weight_decay:
             g = g + self.weight_decay * w

@@ -49,11 +49,11 @@ class RMSprop(Optimizer):
         self.weight_decay = decay_of("RMSprop", weight_decay)
         super().__init__(params, lr, **common)
 
-    def _config(self) -> dict[str, Any]:
+    def hyperparameters(self) -> dict[str, Any]:
         return {"rho": self.alpha, "momentum": self.momentum, "epsilon": self.eps,
                 "centered": self.centered, "weight_decay": self.weight_decay}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * w
         v = state.setdefault("square_avg", np.zeros_like(w))
@@ -107,12 +107,12 @@ class Adagrad(Optimizer):
                                  one_of("Adagrad", "eps", eps, "epsilon", epsilon, 1e-10))
         super().__init__(params, lr, **common)
 
-    def _config(self) -> dict[str, Any]:
+    def hyperparameters(self) -> dict[str, Any]:
         return {"initial_accumulator_value": self.initial_accumulator_value,
                 "epsilon": self.eps, "lr_decay": self.lr_decay,
                 "weight_decay": self.weight_decay}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         clr = self.lr / (1 + (state["step"] - 1) * self.lr_decay)
         if self.weight_decay:
             g = g + self.weight_decay * w
@@ -152,10 +152,10 @@ class Adadelta(Optimizer):
         self.weight_decay = decay_of("Adadelta", weight_decay)
         super().__init__(params, lr, **common)
 
-    def _config(self) -> dict[str, Any]:
+    def hyperparameters(self) -> dict[str, Any]:
         return {"rho": self.rho, "epsilon": self.eps, "weight_decay": self.weight_decay}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * w
         v = state.setdefault("square_avg", np.zeros_like(w))

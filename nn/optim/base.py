@@ -109,19 +109,21 @@ def _scalar(key: str, value: Any) -> int | float:
 
 
 class Optimizer:
-    """Holds parameters, per-parameter state and ``lr``; subclasses define ``_update``.
+    """Holds parameters, per-parameter state and ``lr``; subclasses define ``update_step``.
 
-    A new optimizer is one subclass: its ``__init__`` resolves its arguments and calls
-    ``super().__init__(params, lr, **common)``; ``_update(w, g, state)`` updates the array ``w``
-    in place from the gradient ``g`` (``state["step"]`` is this parameter's step count, 1 on the
-    first); ``_config()`` returns its hyperparameters under Keras's names, which ``__init__``
-    accepts. ``clipnorm`` clips each parameter's gradient to that norm, ``global_clipnorm`` all
-    of them together, ``clipvalue`` each element (Keras's names); the clipped gradients are the
-    optimizer's own copies.
+    A new optimizer is one subclass: its ``__init__`` resolves its arguments (``lr_of``,
+    ``one_of``, ``betas_of`` accept both spellings) and calls
+    ``super().__init__(params, lr, **common)``; ``update_step(w, g, state)`` updates the array
+    ``w`` in place from the gradient ``g`` (``state["step"]`` is this parameter's step count, 1
+    on the first); ``hyperparameters()`` returns its hyperparameters under Keras's names, which
+    ``__init__`` accepts; state entries that are numbers rather than arrays are listed in
+    ``scalar_state``. ``clipnorm`` clips each parameter's gradient to that norm,
+    ``global_clipnorm`` all of them together, ``clipvalue`` each element (Keras's names); the
+    clipped gradients are the optimizer's own copies.
     """
 
     # per-parameter state entries that are numbers, not arrays of the parameter's shape
-    _scalar_state: tuple[str, ...] = ("step",)
+    scalar_state: tuple[str, ...] = ("step",)
 
     def __init__(
         self,
@@ -132,8 +134,12 @@ class Optimizer:
         global_clipnorm: float | None = None,
         clipvalue: float | None = None,
         name: str | None = None,
+        **unknown: Any,
     ) -> None:
         cls = type(self).__name__
+        if unknown:
+            raise TypeError(f"{cls}: unknown argument(s) {', '.join(sorted(unknown))}; it takes "
+                            f"Keras's or PyTorch's names, see help(nn.optim.{cls})")
         self._lr = _check_lr(cls, lr)
         for what, v in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm),
                         ("clipvalue", clipvalue)):
@@ -216,19 +222,21 @@ class Optimizer:
                     raise ValueError(f"{name}: gradient of shape {g.shape} for parameter "
                                      f"{p.name or 'unnamed'} of shape {p.data.shape}")
                 state["step"] = state.get("step", 0) + 1
-                self._update(p.data, g, state)
+                self.update_step(p.data, g, state)
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
-        raise NotImplementedError
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        """Update the parameter array ``w`` in place from its gradient ``g`` and its state."""
+        raise NotImplementedError(f"{type(self).__name__} does not define update_step")
 
     # ---- configuration and state ----
 
-    def _config(self) -> dict[str, Any]:
+    def hyperparameters(self) -> dict[str, Any]:
+        """This optimizer's own hyperparameters under Keras's keys (besides lr and clipping)."""
         return {}
 
     def get_config(self) -> dict[str, Any]:
         """The hyperparameters under Keras's keys (JSON-ready); ``from_config`` rebuilds."""
-        return {"name": self.name, "learning_rate": self._lr, **self._config(),
+        return {"name": self.name, "learning_rate": self._lr, **self.hyperparameters(),
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue}
 
@@ -260,7 +268,7 @@ class Optimizer:
                                  f"optimizer has {len(self.params)} parameters")
             p = self.params[i]
             for k, v in s.items():
-                if k not in self._scalar_state and np.shape(v) != p.shape:
+                if k not in self.scalar_state and np.shape(v) != p.shape:
                     raise ValueError(
                         f"{name}.load_state_dict: state {k!r} of parameter {i} "
                         f"({p.name or 'unnamed'}) has shape {np.shape(v)}, the parameter {p.shape}"
@@ -273,7 +281,7 @@ class Optimizer:
                     setattr(self, k, v)
         self.iterations = int(state.get("iterations", 0))
         self.state = [
-            {k: _scalar(k, v) if k in self._scalar_state else np.array(v, dtype=p.dtype)
+            {k: _scalar(k, v) if k in self.scalar_state else np.array(v, dtype=p.dtype)
              for k, v in per_param.get(i, {}).items()}
             for i, p in enumerate(self.params)
         ]

@@ -46,11 +46,11 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
         super().__init__(params, lr, **common)
 
-    def _config(self) -> dict[str, Any]:
+    def hyperparameters(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "nesterov": self.nesterov,
                 "weight_decay": self.weight_decay, "dampening": self.dampening}
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+    def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * w
         if self.momentum:

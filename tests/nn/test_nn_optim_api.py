@@ -88,6 +88,12 @@ def test_both_spellings_of_one_argument_is_an_error(cls, torch_name, keras_name,
         cls(**{torch_name: value, keras_name: scalar})
 
 
+def test_an_unknown_argument_is_named():
+    with pytest.raises(TypeError, match=r"Adam: unknown argument\(s\) rhoo, use_ema; it takes "
+                                        r"Keras's or PyTorch's names, see help\(nn.optim.Adam\)"):
+        Adam(learning_rate=0.1, use_ema=True, rhoo=0.9)
+
+
 def test_the_learning_rate_may_come_first_as_in_keras():
     opt = Adam(0.01)
     assert opt.lr == opt.learning_rate == 0.01 and opt.params == []
@@ -218,3 +224,24 @@ def test_nn_optimizers_is_the_keras_alias():
     assert nn.optimizers.Adam is optim.Adam and nn.optimizers.get is optim.get
     assert set(optim.__all__) <= set(nn.optimizers.__all__)
     assert nn.optimizers.schedules.CosineDecay is nn.schedules.CosineDecay
+
+
+def test_a_new_optimizer_needs_only_public_names():
+    from nn.optim.base import lr_of
+
+    class SignSGD(Optimizer):
+        def __init__(self, params=None, lr=None, *, learning_rate=None, **common):
+            params, lr = lr_of("SignSGD", params, lr, learning_rate, 0.01)
+            super().__init__(params, lr, **common)
+
+        def update_step(self, w, g, state):
+            w -= self.lr * np.sign(g)
+
+    w = Parameter([1.0, -1.0, 0.0])
+    opt = SignSGD(learning_rate=0.5, clipvalue=1.0)
+    opt.set_parameters([w])
+    w.grad = np.array([3.0, -0.1, 0.0])
+    opt.step()
+    np.testing.assert_array_equal(w.data, [0.5, -0.5, 0.0])
+    assert SignSGD.from_config(opt.get_config()).get_config()["clipvalue"] == 1.0
+    assert opt.state_dict()["state"][0]["step"] == 1
