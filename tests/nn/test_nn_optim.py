@@ -197,7 +197,8 @@ def test_adamw_default_decay_is_pytorchs():
     assert SGD([Parameter([1.0])]).lr == 0.01
 
 
-@pytest.mark.parametrize("opt_cls", [SGD, RMSprop, Adam, AdamW, Adagrad])
+@pytest.mark.parametrize("opt_cls", [SGD, RMSprop, Adam, AdamW, Adagrad, Nadam, Adamax,
+                                     Adadelta])
 def test_float32_kept_and_grad_never_written(opt_cls):
     w = Parameter(W0.astype(np.float32))
     kw = {"momentum": 0.9} if opt_cls in (SGD, RMSprop) else {}
@@ -250,9 +251,9 @@ def test_state_dict_resumes_the_same_trajectory_exactly(opt_cls, kw):
     saved = o2.state_dict()
     # what a model file holds: the config as JSON, every state entry as an array
     config = json.loads(json.dumps(saved["config"]))
-    arrays = {i: {k: np.array(v) for k, v in s.items()} for i, s in saved["state"].items()}
+    arrays = {str(i): {k: np.array(v) for k, v in s.items()} for i, s in saved["state"].items()}
     assert all(isinstance(v, np.ndarray) for s in arrays.values() for v in s.values())
-    assert arrays[0]["step"].dtype == np.int64 and arrays[0]["step"] == 2
+    assert arrays["0"]["step"].dtype == np.int64 and arrays["0"]["step"] == 2
     w3 = Parameter(w2.data.copy())
     o3 = opt_cls.from_config(config)
     o3.set_parameters([w3])
