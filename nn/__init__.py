@@ -13,11 +13,14 @@ from . import (
     datasets,
     init,
     io,
+    layers,
     losses,
+    models,
     optim,
     plot,
     regularizers,
     schedules,
+    seeding,
     train,
 )
 from . import init as initializers
@@ -32,11 +35,11 @@ from .callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
-from .init import set_seed
-from .layers import MLP, Activation, Dense, Dropout, Maxout, Neuron, Perceptron, Sequential
+from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
-from .module import LoadResult, Module, Parameter
+from .models import MLP, Sequential
+from .module import Layer, LoadResult, Module, Parameter, clear_session
 from .optim import (
     SGD,
     Adagrad,
@@ -49,10 +52,11 @@ from .optim import (
     get_optimizer,
 )
 from .regularizers import L1, L1L2, L2
+from .seeding import set_seed
 from .train import History, Metric, get_metric
 
 __all__ = [
-    "Module", "Parameter", "LoadResult",
+    "Module", "Layer", "Parameter", "LoadResult", "clear_session",
     "Dense", "Neuron", "Perceptron", "Maxout", "Dropout", "Activation", "Sequential", "MLP",
     "L1", "L2", "L1L2",
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad",
@@ -61,6 +65,6 @@ __all__ = [
     "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
     "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback",
     "get_activation", "get_loss", "get_optimizer", "set_seed",
-    "activations", "callbacks", "data", "datasets", "initializers", "init", "io", "losses",
-    "optim", "plot", "regularizers", "schedules", "train",
+    "activations", "callbacks", "data", "datasets", "initializers", "init", "io", "layers",
+    "losses", "models", "optim", "plot", "regularizers", "schedules", "seeding", "train",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-Seed = int | np.random.Generator | None
+from .seeding import Seed, make_rng
 
 __all__ = [
     "StandardScaler",
@@ -26,12 +26,10 @@ __all__ = [
 ]
 
 
-def _rng(seed: Seed) -> np.random.Generator:
-    # default_rng hands a Generator back unchanged, so a fit loop can pass one for every epoch
-    valid = seed is None or isinstance(seed, (int, np.integer, np.random.Generator))
-    if not valid or isinstance(seed, bool):
-        raise TypeError(f"seed must be an int, a np.random.Generator or None, not {seed!r}")
-    return np.random.default_rng(seed)
+def _rng(seed: Seed, key: str) -> np.random.Generator:
+    # a Generator comes back unchanged, so a loop can pass one for every epoch; None follows
+    # nn.set_seed (see nn.seeding), under the consumer's own key
+    return make_rng(seed, key)
 
 
 def _as_array(x: Any, name: str) -> np.ndarray:
@@ -113,7 +111,7 @@ def train_test_split(
     labels = _maybe_array(stratify, "stratify")
     n = check_consistent_length(X=X, y=y, stratify=labels)
     n_test = _test_count(n, test_size)
-    rng = _rng(seed)
+    rng = _rng(seed, "train_test_split")
     if labels is not None:
         if not shuffle:
             raise ValueError(
@@ -274,7 +272,7 @@ def batches(
     ):
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     # permute now, not on the first next(), so the Generator advances when batches() is called
-    order = _rng(seed).permutation(n) if shuffle else None
+    order = _rng(seed, "batches").permutation(n) if shuffle else None
     stop = n - n % batch_size if drop_last else n
 
     def generate() -> Iterator[Any]:

@@ -102,7 +102,7 @@ def _gate(
         raise ValueError(f"n_repeats must be >= 1, got {n_repeats}")
     X = np.tile(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64), (n_repeats, 1))
     y = np.tile(np.array(outputs, dtype=np.int64), n_repeats)
-    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def xor(
@@ -146,7 +146,7 @@ def moons(
         ]
     )
     y = np.repeat(np.arange(2), [n_out, n_in])
-    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def circles(
@@ -169,7 +169,7 @@ def circles(
         ]
     )
     y = np.repeat(np.arange(2), [n_out, n_in])
-    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def spirals(
@@ -190,7 +190,7 @@ def spirals(
         angle = 2 * np.pi * (turns * radius + k / n_classes)
         parts.append(radius[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1))
     y = np.repeat(np.arange(n_classes), counts)
-    return _finish(np.concatenate(parts), y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(np.concatenate(parts), y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def blobs(
@@ -203,7 +203,7 @@ def blobs(
     shuffle: bool = True,
 ) -> Dataset:
     """Isotropic Gaussian clusters, as scikit-learn's make_blobs; centers drawn in center_box."""
-    rng = _rng(seed)
+    rng = _rng(seed, "datasets")
     if isinstance(centers, (int, np.integer)):
         if centers < 1:
             raise ValueError(f"centers must be >= 1, got {centers}")

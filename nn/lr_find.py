@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .init import make_rng
 from .module import Module
 from .optim import Optimizer, get_optimizer
+from .seeding import make_rng
 from .train import (
     _array,
     _as_inputs,
@@ -156,12 +156,12 @@ def lr_find(
     modules = model.modules()
     saved_modes = [m.training for m in modules]
     # layers that draw random numbers (Dropout) get their generators back too
-    rngs = [m._rng for m in modules if isinstance(getattr(m, "_rng", None), np.random.Generator)]
+    rngs = list({id(m.rng): m.rng for m in modules}.values())
     saved_rngs = [r.bit_generator.state for r in rngs]
 
     n = len(X)
     size = n if batch_size is None else max(1, min(int(batch_size), n))
-    rng = make_rng(seed)
+    rng = make_rng(seed, "lr_find")
     regularized = _has_regularization(model)
     lrs, raw, smoothed = [], [], []
     avg, best, diverged = 0.0, math.inf, False

@@ -35,10 +35,10 @@ import autograd_core as ag
 
 from . import io, losses
 from .callbacks import Callback, CallbackList
-from .init import make_rng
 from .io import atomic_write
 from .module import LoadResult, Module
 from .optim import OPTIMIZERS, Optimizer, get_optimizer
+from .seeding import make_rng
 
 __all__ = [
     "METRICS",
@@ -558,7 +558,7 @@ def _ensure_built(model: Module, X: np.ndarray) -> None:
 
 
 def _has_regularization(model: Module) -> bool:
-    return any(True for m in model.modules() for _ in m._regularized())
+    return any(m._regularizers or vars(m).get("_added_losses") for m in model.modules())
 
 
 def _check_batch_size(batch_size: Any, n: int) -> int:
@@ -908,7 +908,7 @@ class _Fit:
         self.shuffle = shuffle
         self.class_weight = class_weight
         self.k = accumulate_steps
-        self.rng = make_rng(seed)
+        self.rng = make_rng(seed, "fit")
         self.optimizer = config.optimizer(model)
         self.regularized = _has_regularization(model)
         self.running = _Running(config.new_metrics())

@@ -741,7 +741,7 @@ def test_lr_find_with_its_own_loss_and_optimizer_and_without_divergence():
                         num_steps=30, batch_size=None, seed=0)
     assert not result.diverged and len(result.lrs) == 30
     assert result.losses[-1] < result.losses[0]
-    assert not hasattr(model, "optimizer")  # an uncompiled model stays uncompiled
+    assert model.optimizer is None  # an uncompiled model stays uncompiled
     for a, b in zip(before, params_of(model)):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(RuntimeError, match="not compiled; pass loss"):
