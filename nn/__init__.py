@@ -2,8 +2,8 @@
 
 Built only on the public names of ``autograd_core`` (a test checks it); no layer, loss or
 activation defines a derivative of its own. Models train with a hand-written loop or with
-Keras's ``compile``/``fit``/``evaluate``/``predict`` (``nn.train``, ``nn.callbacks``,
-``nn.lr_find``).
+Keras's ``compile``/``fit``/``evaluate``/``predict`` (``nn.trainer``, ``nn.callbacks``,
+``nn.lr_find``). The layer protocol is in ``nn.Module``'s docstring.
 """
 
 from . import (
@@ -18,10 +18,14 @@ from . import (
     models,
     optim,
     plot,
+    registry,
     regularizers,
+    saving,
     schedules,
     seeding,
+    summary,
     train,
+    trainer,
 )
 from . import init as initializers
 from .activations import get_activation
@@ -29,6 +33,7 @@ from .callbacks import (
     Callback,
     CSVLogger,
     EarlyStopping,
+    History,
     LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
@@ -38,6 +43,7 @@ from .callbacks import (
 from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
+from .metrics import Metric, get_metric
 from .models import MLP, Sequential
 from .module import Layer, LoadResult, Module, Parameter, clear_session
 from .optim import (
@@ -53,7 +59,6 @@ from .optim import (
 )
 from .regularizers import L1, L1L2, L2
 from .seeding import set_seed
-from .train import History, Metric, get_metric
 
 __all__ = [
     "Module", "Layer", "Parameter", "LoadResult", "clear_session",
@@ -65,6 +70,7 @@ __all__ = [
     "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
     "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback",
     "get_activation", "get_loss", "get_optimizer", "set_seed",
-    "activations", "callbacks", "data", "datasets", "initializers", "init", "io", "layers",
-    "losses", "models", "optim", "plot", "regularizers", "schedules", "seeding", "train",
+    "activations", "callbacks", "compile_utils", "data", "datasets", "files", "initializers",
+    "init", "io", "layers", "losses", "metrics", "models", "optim", "registry", "saving",
+    "summary", "trainer", "plot", "regularizers", "schedules", "seeding", "train",
 ]

@@ -30,9 +30,9 @@ import autograd_core as ag
 
 from . import datasets
 from .data import StandardScaler, train_test_split
-from .io import atomic_write
-from .layers import MLP
+from .files import atomic_write
 from .losses import get_loss
+from .models import MLP
 from .module import Module
 from .optim import get_optimizer
 
@@ -239,27 +239,24 @@ def write_graph(model: Module, loss_name: str, X: np.ndarray, y: np.ndarray, pat
     Without Graphviz's ``dot`` program, the DOT text is written beside ``path`` instead.
     """
     loss_fn = get_loss(loss_name)
-    modes = [(m, m.training) for m in model.modules()]
-    model.train()
     model.zero_grad()
-    try:
-        loss = loss_fn(y, model(X))
-        loss.name = "loss"
-        loss.backward(retain_grads=True)  # every node keeps its gradient, for the picture
-        kwargs: dict[str, Any] = {"color_by": "grad"}
-        if max_nodes is not None:
-            kwargs["max_nodes"] = max_nodes
+    with model.mode(training=True):
         try:
-            return ag.viz.save_svg(loss, path, **kwargs)
-        except ag.viz.GraphvizNotFoundError as e:
-            dot_path = path.with_suffix(".dot")
-            _write_text(dot_path, ag.viz.draw(loss, **kwargs).source)
-            print(f"note: {e}", file=sys.stderr)
-            return dot_path
-    finally:
-        model.zero_grad()
-        for m, mode in modes:
-            object.__setattr__(m, "training", mode)
+            loss = loss_fn(y, model(X))
+            loss.name = "loss"
+            loss.backward(retain_grads=True)  # every node keeps its gradient, for the picture
+            kwargs: dict[str, Any] = {"color_by": "grad"}
+            if max_nodes is not None:
+                kwargs["max_nodes"] = max_nodes
+            try:
+                return ag.viz.save_svg(loss, path, **kwargs)
+            except ag.viz.GraphvizNotFoundError as e:
+                dot_path = path.with_suffix(".dot")
+                _write_text(dot_path, ag.viz.draw(loss, **kwargs).source)
+                print(f"note: {e}", file=sys.stderr)
+                return dot_path
+        finally:
+            model.zero_grad()
 
 
 def _progress(epochs: int) -> Any:

@@ -9,8 +9,7 @@ layer together. The layer protocol is written in ``Module``'s docstring.
 
 from __future__ import annotations
 
-import re
-import threading
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -19,7 +18,16 @@ import numpy as np
 
 import autograd_core as ag
 
+from . import saving
 from .init import get_initializer
+from .registry import (
+    LAYER_CLASSES,
+    clear_session,
+    deserialize_layer,
+    serialize_layer,
+    snake_case,
+    unique_name,
+)
 from .regularizers import get_regularizer
 from .seeding import SeedLike, make_rng
 from .trainer import Trainer
@@ -30,11 +38,6 @@ __all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deser
 # Bumped whenever the module tree may have changed shape (a Module or Parameter attribute set,
 # a layer added or built), so that naming parameters on every call costs one comparison.
 _STRUCTURE = {"version": 0, "named": (None, -1)}
-# Keras's automatic names: dense, dense_1, ... unique in the process until clear_session()
-_NAMES: dict[str, int] = {}
-_NAMES_LOCK = threading.Lock()
-# every Module subclass by class name, so that a config can name the class to rebuild
-_CLASSES: dict[str, type] = {}
 _ADDED_LOSSES = {"any": False}  # whether add_loss was ever called: calls clear them then
 
 
@@ -44,24 +47,6 @@ def _structure_changed() -> None:
 
 def _is_container(value: Any) -> bool:
     return isinstance(value, (Module, ag.Tensor, list, tuple, dict))
-
-
-def _snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
-def _unique_name(base: str) -> str:
-    with _NAMES_LOCK:
-        n = _NAMES.get(base, 0)
-        _NAMES[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def clear_session() -> None:
-    """Restart the automatic layer names (``dense``, ``dense_1``, ...), as Keras's does."""
-    with _NAMES_LOCK:
-        _NAMES.clear()
 
 
 def _as_shape(input_shape: Any) -> tuple:
@@ -166,15 +151,9 @@ class Module(Trainer, metaclass=_LayerType):
       this layer and its sublayers, as 0-d Tensors; training adds them to the loss.
     """
 
-    # declared here, so that nothing sets an undeclared attribute on a model from outside
+    # declared here (and in Trainer), so that nothing sets an undeclared attribute on a model
     training: bool = True
     built: bool = True  # False for classes that define build(): see __init_subclass__
-    optimizer: Any = None  # the compiled optimizer (``compile``)
-    loss: Any = None  # the compiled loss, as given to ``compile``
-    compiled_loss: Any = None  # nn.compile_utils.CompileLoss
-    compiled_metrics: Any = None  # nn.compile_utils.CompileMetrics
-    stop_training: bool = False  # set by a callback to end ``fit`` after the current batch
-    history: Any = None  # the History of the last ``fit``
     dtype: np.dtype = np.dtype(np.float32)
     _trainable: bool = True
     _build_input_shape: Any = None
@@ -186,7 +165,7 @@ class Module(Trainer, metaclass=_LayerType):
         super().__init_subclass__(**kwargs)
         if "build" in vars(cls) and "built" not in vars(cls):
             cls.built = False
-        _CLASSES[cls.__name__] = cls
+        LAYER_CLASSES[cls.__name__] = cls
 
     def __init__(
         self,
@@ -230,7 +209,7 @@ class Module(Trainer, metaclass=_LayerType):
     def name(self) -> str:
         """The layer's name (Keras's automatic ``dense``, ``dense_1``... unless given)."""
         if vars(self).get("_name") is None:
-            object.__setattr__(self, "_name", _unique_name(_snake_case(type(self).__name__)))
+            object.__setattr__(self, "_name", unique_name(snake_case(type(self).__name__)))
         return self._name
 
     @property
@@ -557,45 +536,20 @@ class Module(Trainer, metaclass=_LayerType):
         ``strict`` (the default) requires exactly the model's names. Values are cast to each
         parameter's dtype. Nothing is changed unless everything fits.
         """
-        own = dict(self.named_parameters())
-        unbuilt = self._unbuilt()
-        if strict and unbuilt:
-            path, m = unbuilt[0]
-            raise ValueError(
-                f"load_state_dict: layer {path or '(root)'!r} ({type(m).__name__}) is not built, "
-                "so its weights do not exist yet; give it input_dim=..., or call the model on "
-                "a batch, before loading"
-            )
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing from the state dict: {', '.join(missing)}")
-            if unexpected:
-                parts.append(f"not in the model: {', '.join(unexpected)}")
-            raise ValueError("load_state_dict: " + "; ".join(parts))
-        updates = []
-        for name, p in own.items():
-            if name not in state:
-                continue
-            value = state[name]
-            raw = value.data if isinstance(value, ag.Tensor) else value
-            try:
-                arr = np.asarray(raw, dtype=p.dtype)
-            except (TypeError, ValueError) as e:
-                raise TypeError(
-                    f"load_state_dict: value for {name!r} is not numeric: {e}"
-                ) from None
-            if arr.shape != p.shape:
-                raise ValueError(
-                    f"load_state_dict: parameter {name!r} has shape {p.shape} in the model but "
-                    f"{arr.shape} in the state dict"
-                )
-            updates.append((p, arr))
-        for p, arr in updates:
-            p.data[...] = arr
-        return LoadResult(missing, unexpected)
+        return LoadResult(*saving.load_state_dict(self, state, strict))
+
+    def save_weights(self, path: str | os.PathLike) -> None:
+        """Write the weights (names, shapes, dtypes, values) and this model's ``summary()`` to
+        a safetensors file, atomically (``nn.files``): a crash leaves the old file or the new
+        one; an overwritten file keeps its mode, a symbolic link stays one."""
+        saving.save_weights(self, path)
+
+    def load_weights(self, path: str | os.PathLike, strict: bool = True) -> LoadResult:
+        """Load a ``save_weights`` file. Every name and shape is checked before any weight
+        changes; a mismatch raises ``nn.io.StateMismatchError`` naming the parameter and both
+        shapes, and a foreign, truncated or pickled file ``nn.io.WeightsFileError``. Values are
+        cast to each parameter's dtype; ``strict=False`` loads the names that match."""
+        return saving.load_weights(self, path, strict=strict)
 
     # ---- description ----
 
@@ -647,17 +601,3 @@ Layer = Module
 def _holds(m: Module, p: Parameter) -> bool:
     """Whether ``p`` is still one of ``m``'s weights (a rebuilt layer drops the old ones)."""
     return any(item is p for _, item in m._entries())
-
-
-def serialize_layer(layer: Module) -> dict[str, Any]:
-    """``{"class_name": ..., "config": ...}`` (Keras's form) for ``deserialize_layer``."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
-
-
-def deserialize_layer(spec: Mapping[str, Any]) -> Module:
-    """A new layer from ``serialize_layer``'s dict (any Module subclass defined so far)."""
-    name = spec.get("class_name")
-    if name not in _CLASSES:
-        raise ValueError(f"deserialize_layer: unknown layer class {name!r}; define or import "
-                         "it first (known: " + ", ".join(sorted(_CLASSES)) + ")")
-    return _CLASSES[name].from_config(dict(spec.get("config", {})))

@@ -24,7 +24,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .io import atomic_write
+from .files import atomic_write
 from .module import Module
 
 if TYPE_CHECKING:
@@ -176,14 +176,9 @@ def _predict_fn(model_or_predict_fn: Any) -> Callable[[np.ndarray], np.ndarray]:
         model = model_or_predict_fn
 
         def predict(X: np.ndarray) -> np.ndarray:
-            modes = [(m, m.training) for m in model.modules()]
-            model.eval()  # dropout off: the boundary is the trained model's, not a sample's
-            try:
-                with ag.no_grad():
-                    out = model(X)
-            finally:
-                for m, mode in modes:
-                    object.__setattr__(m, "training", mode)
+            # dropout off: the boundary is the trained model's, not a sample's
+            with ag.no_grad(), model.mode(training=False):
+                out = model(X)
             return np.asarray(out.data if isinstance(out, ag.Tensor) else out)
 
         return predict
