@@ -281,7 +281,7 @@ class Module(Trainer, metaclass=_LayerType):
         self._own_trainable[id(p)] = (p, bool(trainable))
         penalty = get_regularizer(regularizer)
         if penalty is not None:
-            self._regularizers.append((penalty, p))
+            vars(self).setdefault("_penalties", []).append((penalty, p))
         return p
 
     @property
@@ -290,12 +290,6 @@ class Module(Trainer, metaclass=_LayerType):
         if "_trainable_flags" not in vars(self):
             object.__setattr__(self, "_trainable_flags", {})
         return vars(self)["_trainable_flags"]
-
-    @property
-    def _regularizers(self) -> list[tuple[Any, Parameter]]:
-        if "_penalties" not in vars(self):
-            object.__setattr__(self, "_penalties", [])
-        return vars(self)["_penalties"]
 
     def add_loss(self, loss: Any) -> None:
         """Add a 0-d Tensor to ``losses`` (cleared at the start of each outermost call)."""
@@ -309,7 +303,7 @@ class Module(Trainer, metaclass=_LayerType):
         """The weight penalties and added losses of this layer and its sublayers."""
         out = []
         for m in self.modules():
-            out += [reg(p) for reg, p in m._regularizers if _holds(m, p)]
+            out += [reg(p) for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
             out += vars(m).get("_added_losses", [])
         return out
 
