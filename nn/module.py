@@ -38,7 +38,9 @@ __all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deser
 # Bumped whenever the module tree may have changed shape (a Module or Parameter attribute set,
 # a layer added or built), so that naming parameters on every call costs one comparison.
 _STRUCTURE = {"version": 0, "named": (None, -1)}
-_ADDED_LOSSES = {"any": False}  # whether add_loss was ever called: calls clear them then
+# whether add_loss / a regularized add_weight was ever called: until then, calls need not
+# clear added losses and ``losses`` need not walk the model
+_ADDED_LOSSES = {"any": False, "penalties": False}
 
 
 def _structure_changed() -> None:
@@ -281,6 +283,7 @@ class Module(Trainer, metaclass=_LayerType):
         self._own_trainable[id(p)] = (p, bool(trainable))
         penalty = get_regularizer(regularizer)
         if penalty is not None:
+            _ADDED_LOSSES["penalties"] = True
             vars(self).setdefault("_penalties", []).append((penalty, p))
         return p
 
@@ -301,6 +304,8 @@ class Module(Trainer, metaclass=_LayerType):
     @property
     def losses(self) -> list[ag.Tensor]:
         """The weight penalties and added losses of this layer and its sublayers."""
+        if not (_ADDED_LOSSES["any"] or _ADDED_LOSSES["penalties"]):
+            return []
         out = []
         for m in self.modules():
             out += [reg(p) for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
