@@ -2,8 +2,8 @@
 
 Built only on the public names of ``autograd_core`` (a test checks it); no layer, loss or
 activation defines a derivative of its own. Models train with a hand-written loop or with
-Keras's ``compile``/``fit``/``evaluate``/``predict`` (``nn.train``, ``nn.callbacks``,
-``nn.lr_find``).
+Keras's ``compile``/``fit``/``evaluate``/``predict`` (``nn.trainer``, ``nn.callbacks``,
+``nn.lr_find``). The layer protocol is in ``nn.Module``'s docstring.
 """
 
 from . import (
@@ -13,13 +13,20 @@ from . import (
     datasets,
     init,
     io,
+    layers,
     losses,
+    models,
     optim,
     optimizers,
     plot,
+    registry,
     regularizers,
+    saving,
     schedules,
+    seeding,
+    summary,
     train,
+    trainer,
 )
 from . import init as initializers
 from .activations import get_activation
@@ -27,17 +34,19 @@ from .callbacks import (
     Callback,
     CSVLogger,
     EarlyStopping,
+    History,
     LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
-from .init import set_seed
-from .layers import MLP, Activation, Dense, Dropout, Maxout, Neuron, Perceptron, Sequential
+from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
-from .module import LoadResult, Module, Parameter
+from .metrics import Metric, get_metric
+from .models import MLP, Sequential
+from .module import Layer, LoadResult, Module, Parameter, clear_session
 from .optim import (
     SGD,
     Adadelta,
@@ -53,10 +62,10 @@ from .optim import (
     get_optimizer,
 )
 from .regularizers import L1, L1L2, L2
-from .train import History, Metric, get_metric
+from .seeding import set_seed
 
 __all__ = [
-    "Module", "Parameter", "LoadResult",
+    "Module", "Layer", "Parameter", "LoadResult", "clear_session",
     "Dense", "Neuron", "Perceptron", "Maxout", "Dropout", "Activation", "Sequential", "MLP",
     "L1", "L2", "L1L2",
     "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Nadam", "Adamax", "Adadelta",
@@ -65,6 +74,7 @@ __all__ = [
     "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
     "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback",
     "get_activation", "get_loss", "get_optimizer", "set_seed",
-    "activations", "callbacks", "data", "datasets", "initializers", "init", "io", "losses",
-    "optim", "optimizers", "plot", "regularizers", "schedules", "train",
+    "activations", "callbacks", "compile_utils", "data", "datasets", "files", "initializers",
+    "init", "io", "layers", "losses", "metrics", "models", "optim", "optimizers", "registry",
+    "saving", "summary", "trainer", "plot", "regularizers", "schedules", "seeding", "train",
 ]

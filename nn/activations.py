@@ -14,6 +14,8 @@ import numpy as np
 
 import autograd_core as ag
 
+from .registry import lookup
+
 Activation = Callable[..., Any]
 
 
@@ -107,16 +109,7 @@ def get_activation(identifier: str | Activation | None) -> Activation:
     """An activation function from its name, a function (returned as is) or None (linear)."""
     if identifier is None:
         return linear
-    if isinstance(identifier, str):
-        try:
-            return ACTIVATIONS[identifier.lower()]
-        except KeyError:
-            raise ValueError(
-                f"unknown activation {identifier!r}; known: {', '.join(ACTIVATIONS)}"
-            ) from None
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"an activation must be a name, a function or None, got {identifier!r}")
+    return lookup("activation", ACTIVATIONS, identifier, accepts="a name, a function or None")
 
 
 def activation_name(fn: Activation) -> str:

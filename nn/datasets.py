@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import importlib
 import os
-import secrets
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .data import Seed, _rng
+from .files import atomic_writer
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
@@ -102,7 +102,7 @@ def _gate(
         raise ValueError(f"n_repeats must be >= 1, got {n_repeats}")
     X = np.tile(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64), (n_repeats, 1))
     y = np.tile(np.array(outputs, dtype=np.int64), n_repeats)
-    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def xor(
@@ -146,7 +146,7 @@ def moons(
         ]
     )
     y = np.repeat(np.arange(2), [n_out, n_in])
-    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def circles(
@@ -169,7 +169,7 @@ def circles(
         ]
     )
     y = np.repeat(np.arange(2), [n_out, n_in])
-    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(X, y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def spirals(
@@ -190,7 +190,7 @@ def spirals(
         angle = 2 * np.pi * (turns * radius + k / n_classes)
         parts.append(radius[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1))
     y = np.repeat(np.arange(n_classes), counts)
-    return _finish(np.concatenate(parts), y, _check_noise(noise), shuffle, _rng(seed))
+    return _finish(np.concatenate(parts), y, _check_noise(noise), shuffle, _rng(seed, "datasets"))
 
 
 def blobs(
@@ -203,7 +203,7 @@ def blobs(
     shuffle: bool = True,
 ) -> Dataset:
     """Isotropic Gaussian clusters, as scikit-learn's make_blobs; centers drawn in center_box."""
-    rng = _rng(seed)
+    rng = _rng(seed, "datasets")
     if isinstance(centers, (int, np.integer)):
         if centers < 1:
             raise ValueError(f"centers must be >= 1, got {centers}")
@@ -364,32 +364,29 @@ def _fetch(url: str, out: BinaryIO) -> None:
             out.write(chunk)
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+class _Hashing:
+    """A file-like object that hashes what it writes on its way to the real file."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.digest = out, hashlib.sha256()
+
+    def write(self, chunk: bytes) -> int:
+        self.digest.update(chunk)
+        return self.out.write(chunk)
 
 
 def _download_verified(url: str, dest: Path, sha256: str) -> None:
-    """Download to a temporary file beside dest, check its SHA-256, then rename it into place."""
+    """Download into place atomically (``nn.files``), keeping it only if its SHA-256 matches."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.part")
-    try:
-        with open(tmp, "xb") as out:
-            _fetch(url, out)
-            out.flush()
-            os.fsync(out.fileno())
-        digest = _sha256_of(tmp)
+    with atomic_writer(dest) as out:
+        hashing = _Hashing(out)
+        _fetch(url, hashing)
+        digest = hashing.digest.hexdigest()
         if digest != sha256.lower():
             raise ChecksumError(
                 f"{url}: SHA-256 is {digest}, expected {sha256}; the file was "
                 f"not kept in {dest.parent}"
             )
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _find_in_folder(folder: Path, stem: str) -> Path:

@@ -1,16 +1,10 @@
-"""Weight initializers (Keras's formulas) and the seeding rules every random layer follows.
+"""Weight initializers with Keras's formulas.
 
-Seeding. Every source of randomness in ``nn`` is a ``np.random.Generator``:
-
-- a layer's ``seed`` may be an int (its own generator, reproducible), a ``Generator`` (used
-  as is, so layers can share one stream) or None;
-- with ``seed=None`` the layer takes a child generator from the package-wide generator at
-  construction time. That generator starts from OS entropy, so unseeded runs differ, and
-  ``nn.set_seed(s)`` resets it, so a script that calls ``set_seed`` first builds the same
-  weights every run (as ``keras.utils.set_random_seed`` does);
-- models that create their own layers (``MLP(..., seed=s)``) hand each layer a child seed;
-- an initializer given its own ``seed`` ignores the layer's generator and returns the same
-  values on every call of the same shape, as in Keras.
+Seeding follows ``nn.seeding``'s one rule (``set_seed``, ``make_rng`` and ``child_seeds`` are
+re-exported here, where they used to live): a layer's ``seed`` may be an int, a ``Generator``
+or None (derived from ``nn.set_seed``'s global seed). An initializer given its own ``seed``
+ignores the layer's generator and returns the same values on every call of the same shape, as
+in Keras.
 """
 
 from __future__ import annotations
@@ -21,34 +15,8 @@ from typing import Any
 
 import numpy as np
 
-SeedLike = int | np.random.Generator | None
-
-_GLOBAL = {"rng": np.random.default_rng()}
-
-
-def set_seed(seed: int | None) -> None:
-    """Reset the package-wide generator from which unseeded layers take their randomness."""
-    _GLOBAL["rng"] = np.random.default_rng(seed)
-
-
-def make_rng(seed: SeedLike = None) -> np.random.Generator:
-    """A generator from a seed: an int, a Generator (returned as is) or None (package-wide)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None:
-        return _GLOBAL["rng"].spawn(1)[0]
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.default_rng(int(seed))
-    raise TypeError(
-        f"seed must be an int, a np.random.Generator or None, got {type(seed).__name__}"
-    )
-
-
-def child_seeds(seed: SeedLike, n: int) -> list[np.random.Generator | None]:
-    """``n`` independent generators derived from ``seed`` (n Nones when ``seed`` is None)."""
-    if seed is None:
-        return [None] * n
-    return list(make_rng(seed).spawn(n))
+from .registry import lookup
+from .seeding import SeedLike, child_seeds, make_rng, set_seed  # noqa: F401 (re-exported)
 
 
 def compute_fans(shape: Sequence[int]) -> tuple[int, int]:
@@ -78,11 +46,15 @@ class Initializer:
             # Keras: a seeded initializer gives the same values on every call
             rng = np.random.default_rng(self.seed)
         elif rng is None:
-            rng = make_rng(None)
+            rng = make_rng(None, "initializer")
         return np.asarray(self.sample(tuple(int(n) for n in shape), rng), dtype=dtype)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """The arguments that rebuild this initializer (Keras's ``get_config``)."""
+        return dict(vars(self))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -185,6 +157,12 @@ class VarianceScaling(Initializer):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(seed={self.seed!r})"
 
+    def get_config(self) -> dict[str, Any]:
+        """The arguments that rebuild this initializer (Keras's ``get_config``)."""
+        if type(self) is VarianceScaling:
+            return dict(vars(self))
+        return {"seed": self.seed}
+
 
 class GlorotUniform(VarianceScaling):
     """Uniform on [-limit, limit], limit = sqrt(6 / (fan_in + fan_out)) (Dense's default)."""
@@ -236,18 +214,10 @@ InitializerLike = str | Initializer | Callable[..., np.ndarray]
 
 
 def get_initializer(identifier: InitializerLike) -> Callable[..., np.ndarray]:
-    """An initializer from its name (``"he_normal"``), an Initializer, or a callable."""
-    if isinstance(identifier, str):
-        key = identifier.lower()
-        if key not in INITIALIZERS:
-            raise ValueError(
-                f"unknown initializer {identifier!r}; known: {', '.join(sorted(INITIALIZERS))}"
-            )
-        return INITIALIZERS[key]()
+    """An initializer from its name (``"he_normal"``), Keras's dict form, an Initializer (or
+    its class), or a callable."""
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(
-        f"an initializer must be a name, an Initializer or a callable, got {identifier!r}"
-    )
+    found = lookup("initializer", INITIALIZERS, identifier,
+                   accepts="a name, an Initializer or a callable", sort_names=True)
+    return found() if isinstance(found, type) else found

@@ -1,25 +1,47 @@
-"""Module and Parameter: the containers every layer and model is built from.
+"""Module (alias Layer) and Parameter: what every layer and model is built from.
 
 A Module finds its parameters and submodules by looking at its attributes: a Parameter, a
-Module, or a list, tuple or dict holding Parameters or Modules. No registration call is needed,
-and ``super().__init__()`` is optional. Names are dotted attribute paths (``layers.0.kernel``);
-the outermost call of a model also writes each path into its Parameter's ``.name``, so a
-rendered graph groups the tensors of one layer together.
+Module, or a list, tuple or dict holding Parameters or Modules. No registration call is needed.
+Names are dotted attribute paths (``layers.0.kernel``); the outermost call of a model also
+writes each path into its Parameter's ``.name``, so a rendered graph groups the tensors of one
+layer together. The layer protocol is written in ``Module``'s docstring.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
 
 import autograd_core as ag
 
+from . import saving
+from .init import get_initializer
+from .registry import (
+    LAYER_CLASSES,
+    clear_session,
+    deserialize_layer,
+    serialize_layer,
+    snake_case,
+    unique_name,
+)
+from .regularizers import get_regularizer
+from .seeding import SeedLike, make_rng
+from .shapes import as_shape, float_dtype, shape_of
+from .trainer import Trainer
+
+__all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deserialize_layer",
+           "serialize_layer"]
+
 # Bumped whenever the module tree may have changed shape (a Module or Parameter attribute set,
 # a layer added or built), so that naming parameters on every call costs one comparison.
 _STRUCTURE = {"version": 0, "named": (None, -1)}
+# whether add_loss / a regularized add_weight was ever called: until then, calls need not
+# clear added losses and ``losses`` need not walk the model
+_ADDED_LOSSES = {"any": False, "penalties": False}
 
 
 def _structure_changed() -> None:
@@ -63,30 +85,275 @@ def _items(value: Any) -> Iterator[tuple[str, Any]]:
     return ((str(i), v) for i, v in enumerate(value))
 
 
-class Module:
-    """Base class of layers and models: ``forward`` computes, ``__call__`` runs it."""
+class _LayerType(type):
+    """Builds a layer given ``input_shape=``/``input_dim=`` once its whole ``__init__`` ran."""
 
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        layer = super().__call__(*args, **kwargs)
+        shape = vars(layer).get("_build_input_shape")
+        if shape is not None and not layer.built:
+            layer._build_for(shape)
+        return layer
+
+
+class Module(Trainer, metaclass=_LayerType):
+    """Base class of layers and models (``nn.Layer`` is the same class, Keras's name).
+
+    ``forward(x)`` computes (Keras's ``call``); ``__call__`` runs it. The layer protocol:
+
+    - ``__init__(*, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None,
+      seed=None)``: pass what you get on to ``super().__init__(**kwargs)``. ``name`` defaults
+      to Keras's automatic one (``dense``, ``dense_1``, ... unique in the process).
+      ``input_shape`` (one sample's shape, without the batch axis) or ``input_dim`` (its
+      width) builds the layer as soon as its ``__init__`` has run. ``dtype`` is the weights'
+      float type (float32 by default); ``seed`` feeds ``self.rng``.
+    - ``build(input_shape)`` creates the weights. ``__call__`` calls it once, before the first
+      ``forward``, with the first input's shape with the batch axis as None (``(None, 4)``),
+      then sets ``built = True``. Layers without weights need no ``build``: they are built
+      from the start. ``add_weight(name, shape, initializer="glorot_uniform",
+      regularizer=None, trainable=True, dtype=None) -> Parameter`` makes a weight; assign it
+      to an attribute (``self.kernel = self.add_weight(...)``).
+    - ``compute_output_shape(input_shape) -> tuple`` (batch axis None) says what ``forward``
+      returns without computing it; the default runs one sample of zeros.
+    - ``get_config() -> dict`` holds the ``__init__`` arguments (Keras's keys: ``name``,
+      ``trainable``, ``dtype``, ``units``, ``activation``...); ``from_config(config)``
+      (a classmethod) calls ``cls(**config)``.
+    - ``weights``, ``trainable_weights``, ``non_trainable_weights``; ``get_weights()`` and
+      ``set_weights(arrays)`` with NumPy arrays, in that order.
+    - ``trainable``: False freezes every weight of the layer and its sublayers (no gradient,
+      no optimizer step, counted as non-trainable); True unfreezes them.
+    - ``training``: True in training mode (dropout on). ``with model.mode(training=False):``
+      switches a whole model and restores every layer's mode on exit.
+    - ``rng``: the layer's ``np.random.Generator`` for its randomness (see ``nn.seeding``).
+    - ``losses``: the penalties of the weights' regularizers plus what ``add_loss`` added, of
+      this layer and its sublayers, as 0-d Tensors; training adds them to the loss.
+    """
+
+    # declared here (and in Trainer), so that nothing sets an undeclared attribute on a model
     training: bool = True
+    built: bool = True  # False for classes that define build(): see __init_subclass__
+    dtype: np.dtype = np.dtype(np.float32)
+    _trainable: bool = True
+    _build_input_shape: Any = None
     _depth = 0  # how many module calls are running: 0 means this call is the outermost
     _recording = False  # set by summary(): calls store their output shapes
     _path: str = ""  # the module's dotted path in the model last named, for error messages
 
-    def __init__(self) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "build" in vars(cls) and "built" not in vars(cls):
+            cls.built = False
+        LAYER_CLASSES[cls.__name__] = cls
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        input_shape: Any = None,
+        input_dim: int | None = None,
+        seed: SeedLike = None,
+    ) -> None:
+        owner = type(self).__name__
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{owner}: name must be a str, got {name!r}")
+        self._name = name
         self.training = True
+        self.dtype = float_dtype(dtype, owner)
+        self._rng = make_rng(seed)
+        if not trainable:
+            self.trainable = False
+        if input_shape is not None and input_dim is not None:
+            raise TypeError(f"{owner}: give input_shape or input_dim, not both")
+        if input_dim is not None:
+            if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) \
+                    or input_dim < 1:
+                raise ValueError(f"{owner}: input_dim must be a positive integer, got "
+                                 f"{input_dim!r}")
+            input_shape = (int(input_dim),)
+        if input_shape is not None:
+            # the metaclass builds the layer once the subclass's __init__ has finished
+            self._build_input_shape = (None, *as_shape(tuple(input_shape)))
 
     def __setattr__(self, name: str, value: Any) -> None:
         if _is_container(value):
             _structure_changed()
         object.__setattr__(self, name, value)
 
+    # ---- the protocol ----
+
+    @property
+    def name(self) -> str:
+        """The layer's name (Keras's automatic ``dense``, ``dense_1``... unless given)."""
+        if vars(self).get("_name") is None:
+            object.__setattr__(self, "_name", unique_name(snake_case(type(self).__name__)))
+        return self._name
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The layer's generator for everything random it does (weights, dropout masks)."""
+        if "_rng" not in vars(self):
+            object.__setattr__(self, "_rng", make_rng(None))
+        return self._rng
+
+    @rng.setter
+    def rng(self, value: np.random.Generator) -> None:
+        object.__setattr__(self, "_rng", make_rng(value))
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; subclasses define it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
+    def build(self, input_shape: Any) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis None)."""
+        self._build_input_shape = as_shape(input_shape)
+        self.built = True
+
+    def _build_for(self, input_shape: Any) -> None:
+        shape = as_shape(input_shape)
+        self.build(shape)
+        self._build_input_shape = shape
+        self.built = True
+        _structure_changed()
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        """The output's shape for inputs of ``input_shape`` (batch axis None), without
+        computing it; this default runs one sample of zeros through the layer."""
+        shape = as_shape(input_shape)
+        if any(d is None for d in shape[1:]):
+            raise ValueError(f"{self._label()}: cannot tell the output shape for input shape "
+                             f"{shape} with unknown sizes")
+        with ag.no_grad(), self.mode(training=False):
+            out = self(np.zeros((1, *shape[1:]), dtype=self.dtype))
+        return (None, *tuple(out.shape)[1:])
+
+    def get_build_config(self) -> dict[str, Any]:
+        """``{"input_shape": ...}``: what ``build`` was called with (empty before)."""
+        shape = self._build_input_shape
+        return {} if shape is None else {"input_shape": shape}
+
+    def get_config(self) -> dict[str, Any]:
+        """The arguments that rebuild this layer with ``from_config`` (Keras's keys)."""
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Module:
+        """A new, unbuilt layer from ``get_config()``'s dict."""
+        return cls(**config)
+
+    def add_weight(self, name: str, shape: Any, initializer: Any = "glorot_uniform",
+                   regularizer: Any = None, trainable: bool = True, dtype: Any = None
+                   ) -> Parameter:
+        """A new Parameter of ``shape``, drawn with ``self.rng``; ``regularizer``'s penalty
+        joins ``self.losses``. Assign it to an attribute to make it part of the layer."""
+        shape = tuple(int(n) for n in ((shape,) if np.isscalar(shape) else shape))
+        dtype = float_dtype(self.dtype if dtype is None else dtype, self._label())
+        init = get_initializer(initializer)
+        value = np.asarray(init(shape, dtype, self.rng), dtype=dtype)
+        if value.shape != shape:
+            raise ValueError(f"{self._label()}: the {name} initializer returned shape "
+                             f"{value.shape}, expected {shape}")
+        p = Parameter(value, requires_grad=bool(trainable) and self.trainable,
+                      name=f"{self._path}.{name}" if self._path else name)
+        self._own_trainable[id(p)] = (p, bool(trainable))
+        penalty = get_regularizer(regularizer)
+        if penalty is not None:
+            _ADDED_LOSSES["penalties"] = True
+            vars(self).setdefault("_penalties", []).append((penalty, p))
+        return p
+
+    @property
+    def _own_trainable(self) -> dict[int, tuple[Parameter, bool]]:
+        # id -> (parameter, whether it trains when the layer does); filled lazily
+        if "_trainable_flags" not in vars(self):
+            object.__setattr__(self, "_trainable_flags", {})
+        return vars(self)["_trainable_flags"]
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a 0-d Tensor to ``losses`` (cleared at the start of each outermost call)."""
+        _ADDED_LOSSES["any"] = True
+        if "_added_losses" not in vars(self):
+            object.__setattr__(self, "_added_losses", [])
+        self._added_losses.append(loss if isinstance(loss, ag.Tensor) else ag.Tensor(loss))
+
+    @property
+    def losses(self) -> list[ag.Tensor]:
+        """The weight penalties and added losses of this layer and its sublayers."""
+        if not (_ADDED_LOSSES["any"] or _ADDED_LOSSES["penalties"]):
+            return []
+        out = []
+        for m in self.modules():
+            out += [reg(p) for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
+            out += vars(m).get("_added_losses", [])
+        return out
+
+    @property
+    def trainable(self) -> bool:
+        """Whether the layer trains; setting False freezes it and every sublayer."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        for m in self.modules():
+            object.__setattr__(m, "_trainable", value)
+            flags = m._own_trainable
+            for _, p in m._entries():
+                if isinstance(p, Parameter):
+                    # remember what each weight does when its layer trains, before freezing
+                    intended = flags.setdefault(id(p), (p, p.requires_grad))[1]
+                    p.requires_grad = value and intended
+
+    @property
+    def weights(self) -> list[Parameter]:
+        """Every weight, each once, in definition order (Keras's ``weights``)."""
+        return self.parameters()
+
+    @property
+    def trainable_weights(self) -> list[Parameter]:
+        """The weights that training updates."""
+        return [p for p in self.parameters() if p.requires_grad]
+
+    @property
+    def non_trainable_weights(self) -> list[Parameter]:
+        """The weights that training leaves alone (frozen ones included)."""
+        return [p for p in self.parameters() if not p.requires_grad]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of ``weights`` as NumPy arrays."""
+        return [p.data.copy() for p in self.weights]
+
+    def set_weights(self, weights: Any) -> None:
+        """Copy arrays into ``weights`` (same order), after checking every shape."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"{self._label()}.set_weights: expected {len(own)} arrays "
+                             f"(one per weight), got {len(weights)}")
+        arrays = []
+        for i, (p, w) in enumerate(zip(own, weights)):
+            a = np.asarray(w.data if isinstance(w, ag.Tensor) else w, dtype=p.dtype)
+            if a.shape != p.shape:
+                raise ValueError(f"{self._label()}.set_weights: weight {i} ({p.name}) has shape "
+                                 f"{p.shape}, got an array of shape {a.shape}")
+            arrays.append(a)
+        for p, a in zip(own, arrays):
+            p.data[...] = a
+
+    def _label(self) -> str:
+        path = self._path
+        return f"{type(self).__name__} {path!r}" if path else type(self).__name__
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.built and args:
+            self._build_for(shape_of(args[0]))
         outermost = Module._depth == 0
         if outermost:
             self._name_parameters()
+            if _ADDED_LOSSES["any"]:
+                for m in self.modules():
+                    vars(m).get("_added_losses", []).clear()
         Module._depth += 1
         try:
             out = self.forward(*args, **kwargs)
@@ -172,12 +439,31 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout active) for this module and all submodules."""
         for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+            m.training = bool(mode)
         return self
 
     def eval(self) -> Module:
         """Inference mode (dropout is the identity)."""
         return self.train(False)
+
+    @contextmanager
+    def mode(self, training: bool) -> Iterator[Module]:
+        """``with model.mode(training=False): ...``: every layer's mode is put back on exit."""
+        saved = [(m, m.training) for m in self.modules()]
+        self.train(training)
+        try:
+            yield self
+        finally:
+            for m, was in saved:
+                m.training = was
+
+    @contextmanager
+    def _recording_shapes(self) -> Iterator[None]:
+        Module._recording = True  # each call stores its output's shape (for summary)
+        try:
+            yield
+        finally:
+            Module._recording = False
 
     def zero_grad(self) -> None:
         """Reset every parameter's ``.grad`` to None."""
@@ -191,32 +477,29 @@ class Module:
             raise TypeError(f"astype: parameters must be floating point, got {dtype}")
         for m in self.modules():
             if "dtype" in vars(m):
-                object.__setattr__(m, "dtype", dtype)
+                m.dtype = dtype
         for p in self.parameters():
             p.data = p.data.astype(dtype)
             p.grad = None
         return self
 
     def regularization_loss(self) -> ag.Tensor:
-        """The sum of every layer's weight penalties (a 0-d Tensor; 0 without regularizers)."""
-        total = None
-        for m in self.modules():
-            for regularizer, p in m._regularized():
-                term = regularizer(p)
-                total = term if total is None else total + term
-        if total is None:
+        """The sum of ``losses`` (a 0-d Tensor; 0 without regularizers or added losses)."""
+        terms = self.losses
+        if not terms:
             params = self.parameters()
             return ag.Tensor(0.0, dtype=params[0].dtype if params else None)
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
         return total
-
-    def _regularized(self) -> Iterator[tuple[Any, Parameter]]:
-        """(regularizer, parameter) pairs of this module itself (not its submodules)."""
-        return iter(())
 
     # ---- state ----
 
     def _unbuilt(self) -> list[tuple[str, Module]]:
-        return [(path, m) for path, m in self.named_modules() if getattr(m, "built", True) is False]
+        # the layers themselves, not the models that are unbuilt because they hold them
+        return [(path, m) for path, m in self.named_modules()
+                if not m.built and all(c.built for c in m.children())]
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """{dotted name: copy of the parameter's array}, in definition order."""
@@ -228,200 +511,46 @@ class Module:
         ``strict`` (the default) requires exactly the model's names. Values are cast to each
         parameter's dtype. Nothing is changed unless everything fits.
         """
-        own = dict(self.named_parameters())
-        unbuilt = self._unbuilt()
-        if strict and unbuilt:
-            path, m = unbuilt[0]
-            raise ValueError(
-                f"load_state_dict: layer {path or '(root)'!r} ({type(m).__name__}) is not built, "
-                "so its weights do not exist yet; give it input_dim=..., or call the model on "
-                "a batch, before loading"
-            )
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing from the state dict: {', '.join(missing)}")
-            if unexpected:
-                parts.append(f"not in the model: {', '.join(unexpected)}")
-            raise ValueError("load_state_dict: " + "; ".join(parts))
-        updates = []
-        for name, p in own.items():
-            if name not in state:
-                continue
-            value = state[name]
-            raw = value.data if isinstance(value, ag.Tensor) else value
-            try:
-                arr = np.asarray(raw, dtype=p.dtype)
-            except (TypeError, ValueError) as e:
-                raise TypeError(
-                    f"load_state_dict: value for {name!r} is not numeric: {e}"
-                ) from None
-            if arr.shape != p.shape:
-                raise ValueError(
-                    f"load_state_dict: parameter {name!r} has shape {p.shape} in the model but "
-                    f"{arr.shape} in the state dict"
-                )
-            updates.append((p, arr))
-        for p, arr in updates:
-            p.data[...] = arr
-        return LoadResult(missing, unexpected)
-
-    # ---- weights files and Keras-style training (the logic is in nn.train) ----
+        return LoadResult(*saving.load_state_dict(self, state, strict))
 
     def save_weights(self, path: str | os.PathLike) -> None:
         """Write the weights (names, shapes, dtypes, values) and this model's ``summary()`` to
-        a safetensors file, atomically: a crash leaves the old file or the new one."""
-        from . import train
-
-        train.save_weights(self, path)
+        a safetensors file, atomically (``nn.files``): a crash leaves the old file or the new
+        one; an overwritten file keeps its mode, a symbolic link stays one."""
+        saving.save_weights(self, path)
 
     def load_weights(self, path: str | os.PathLike, strict: bool = True) -> LoadResult:
         """Load a ``save_weights`` file. Every name and shape is checked before any weight
         changes; a mismatch raises ``nn.io.StateMismatchError`` naming the parameter and both
         shapes, and a foreign, truncated or pickled file ``nn.io.WeightsFileError``. Values are
         cast to each parameter's dtype; ``strict=False`` loads the names that match."""
-        from . import train
-
-        return train.load_weights(self, path, strict=strict)
-
-    def compile(
-        self,
-        optimizer: Any = "adam",
-        loss: Any = None,
-        metrics: Any = None,
-        *,
-        from_logits: bool | None = None,
-        **optimizer_kwargs: Any,
-    ) -> None:
-        """Choose the optimizer, loss and metrics that ``fit`` and ``evaluate`` use.
-
-        - ``optimizer``: a name (``"sgd"``, ``"adam"``, ...) built with ``optimizer_kwargs``
-          (``lr=...``, ``momentum=...``) on the trainable parameters when they exist (at the
-          first ``fit`` for layers that wait for their input), an ``Optimizer``, or a callable
-          ``f(params, **optimizer_kwargs) -> Optimizer`` such as ``nn.SGD``.
-        - ``loss``: a name from ``nn.losses`` or ``loss(y_true, y_pred, sample_weight=None,
-          class_weight=None) -> 0-d Tensor``. ``from_logits`` is passed to the cross-entropies
-          (and makes binary accuracy threshold at 0 instead of 0.5).
-        - ``metrics``: names (accuracy, binary_accuracy, categorical_accuracy,
-          sparse_categorical_accuracy, mae, mse, rmse, r2), ``nn.train.Metric`` objects or
-          functions ``f(y_true, y_pred) -> number``.
-        """
-        from . import train
-
-        train.compile_model(self, optimizer, loss, metrics, from_logits=from_logits,
-                            **optimizer_kwargs)
-
-    def fit(
-        self,
-        X: Any,
-        y: Any,
-        epochs: int = 1,
-        batch_size: int | None = 32,
-        validation_split: float = 0.0,
-        validation_data: Any = None,
-        shuffle: bool = True,
-        class_weight: Any = None,
-        sample_weight: Any = None,
-        accumulate_steps: int = 1,
-        callbacks: Any = None,
-        verbose: int = 1,
-        seed: Any = None,
-        initial_epoch: int = 0,
-    ) -> Any:
-        """Train for ``epochs`` epochs; returns an ``nn.History``.
-
-        - ``batch_size``: None (or at least the number of samples) is full-batch gradient
-          descent, 1 stochastic, anything else mini-batch.
-        - ``validation_split``: the last fraction of the samples, taken before shuffling, is
-          held out (Keras); ``validation_data=(X_val, y_val[, sample_weight_val])`` overrides it.
-        - ``shuffle``: a new order every epoch, drawn from ``seed`` (None: from the generator
-          that ``nn.set_seed`` resets).
-        - ``class_weight`` ({class: weight}) and ``sample_weight`` weight the training loss.
-        - ``accumulate_steps=k``: gradients of k batches add up (each loss scaled by 1/k)
-          before one optimizer step.
-        - The loss includes ``regularization_loss()``. ``callbacks``: see ``nn.callbacks``.
-        - ``verbose``: 0 silent, 1 a progress bar on a terminal (one line per epoch
-          otherwise), 2 one line per epoch.
-        - Ctrl-C stops after the current batch and returns the History so far, with
-          ``interrupted=True``; the model keeps every step taken.
-        """
-        from . import train
-
-        return train.fit(
-            self, X, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
-            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-            sample_weight=sample_weight, accumulate_steps=accumulate_steps, callbacks=callbacks,
-            verbose=verbose, seed=seed, initial_epoch=initial_epoch,
-        )
-
-    def evaluate(self, X: Any, y: Any, batch_size: int | None = None, sample_weight: Any = None,
-                 verbose: int = 0) -> dict[str, float]:
-        """Loss (with the regularization penalty) and metrics on (X, y), in eval mode:
-        ``{"loss": ..., "accuracy": ...}``. ``batch_size=None`` runs one batch."""
-        from . import train
-
-        return train.evaluate(self, X, y, batch_size=batch_size, sample_weight=sample_weight,
-                              verbose=verbose)
-
-    def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """The outputs for X as a NumPy array, in eval mode and without recording a graph."""
-        from . import train
-
-        return train.predict(self, X, batch_size=batch_size)
+        return saving.load_weights(self, path, strict=strict)
 
     # ---- description ----
 
     def input_width(self) -> int | None:
-        """The last-axis width this module expects, when it is known."""
-        return None
+        """The last-axis width this module was built for (None: not known yet)."""
+        shape = self._build_input_shape
+        return shape[-1] if isinstance(shape, tuple) and shape else None
 
     def output_width(self, input_width: int | None) -> int | None:
         """The last-axis width of the output for inputs of ``input_width`` (None: unknown)."""
-        return None
+        try:
+            return self.compute_output_shape((None, input_width))[-1]
+        except (ValueError, TypeError, NotImplementedError):
+            return None
 
     def summary(self, input_shape: tuple[int | None, ...] | None = None, print_fn: Any = print
                 ) -> str:
         """Print (and return) a table of layers, output shapes and parameter counts.
 
-        Output shapes come from running a batch of one sample of zeros through the model in
-        eval mode; they are known when ``input_shape`` is given (``(None, 4)`` or ``(4,)``) or
-        when the model knows its input width.
+        Output shapes come from ``compute_output_shape`` (or from running one sample of zeros
+        in eval mode); they are known when ``input_shape`` is given (``(None, 4)`` or
+        ``(4,)``) or when the model knows its input shape.
         """
-        from .layers import run_for_shapes
+        from .summary import summary_text
 
-        shapes = run_for_shapes(self, input_shape)
-        rows = [(path, m) for path, m in self._named_children()] or [("", self)]
-        header = ("Layer (type)", "Output shape", "Params")
-        lines = []
-        for path, m in rows:
-            label = f"{path} ({type(m).__name__})" if path else type(m).__name__
-            shape = shapes.get(id(m))
-            shape_text = "?" if shape is None else str((None, *shape[1:])) if shape else "()"
-            unbuilt = any(getattr(s, "built", True) is False for s in m.modules())
-            count = "unbuilt" if unbuilt else f"{m.count_params():,}"
-            lines.append((label, shape_text, count))
-        w0 = max(len(header[0]), *(len(r[0]) for r in lines))
-        w1 = max(len(header[1]), *(len(r[1]) for r in lines))
-        w2 = max(len(header[2]), *(len(r[2]) for r in lines))
-        width = w0 + w1 + w2 + 4
-        params = self.parameters()
-        trainable = sum(p.size for p in params if p.requires_grad)
-        total = sum(p.size for p in params)
-        out = [
-            f'Model: "{type(self).__name__}"',
-            "_" * width,
-            f"{header[0]:<{w0}}  {header[1]:<{w1}}  {header[2]:>{w2}}",
-            "=" * width,
-            *(f"{a:<{w0}}  {b:<{w1}}  {c:>{w2}}" for a, b, c in lines),
-            "=" * width,
-            f"Total params: {total:,}",
-            f"Trainable params: {trainable:,}",
-            f"Non-trainable params: {total - trainable:,}",
-            "_" * width,
-        ]
-        text = "\n".join(out)
+        text = summary_text(self, input_shape)
         if print_fn is not None:
             print_fn(text)
         return text
@@ -439,3 +568,11 @@ class Module:
             "\n  (" + name + "): " + repr(child).replace("\n", "\n  ") for name, child in children
         )
         return head + body + "\n)"
+
+
+Layer = Module
+
+
+def _holds(m: Module, p: Parameter) -> bool:
+    """Whether ``p`` is still one of ``m``'s weights (a rebuilt layer drops the old ones)."""
+    return any(item is p for _, item in m._entries())

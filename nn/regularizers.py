@@ -12,12 +12,18 @@ from typing import Any
 
 import autograd_core as ag
 
+from .registry import lookup
+
 
 class Regularizer:
     """A penalty on one weight tensor: ``regularizer(w) -> 0-d Tensor``."""
 
     def __call__(self, w: Any) -> Any:
         raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """The arguments that rebuild this regularizer (Keras's ``get_config``)."""
+        return dict(vars(self))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -67,17 +73,12 @@ REGULARIZERS: dict[str, type[Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2,
 def get_regularizer(
     identifier: str | Regularizer | Callable[[Any], Any] | None,
 ) -> Callable[[Any], Any] | None:
-    """A regularizer from its name (Keras's default strength), an instance, a callable or None."""
+    """A regularizer from its name (Keras's default strength), Keras's dict form, an instance,
+    a callable or None."""
     if identifier is None:
         return None
-    if isinstance(identifier, str):
-        key = identifier.lower()
-        if key not in REGULARIZERS:
-            raise ValueError(
-                f"unknown regularizer {identifier!r}; known: {', '.join(sorted(REGULARIZERS))}"
-            )
-        cls = REGULARIZERS[key]
-        return cls(0.01, 0.01) if cls is L1L2 else cls()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"a regularizer must be a name, a Regularizer or None, got {identifier!r}")
+    found = lookup("regularizer", REGULARIZERS, identifier,
+                   accepts="a name, a Regularizer or None", sort_names=True)
+    if found is L1L2:
+        return L1L2(0.01, 0.01)
+    return found() if isinstance(found, type) else found

@@ -37,7 +37,7 @@ def _violations(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted(NN_DIR.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(NN_DIR.rglob("*.py")), ids=lambda p: p.name)
 def test_nn_uses_only_public_autograd_core_names(path):
     assert _violations(path) == [], f"{path.name} uses non-public autograd_core names"
 
