@@ -62,6 +62,10 @@ DOMAINS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "nonzero": lambda z: z + np.where(z >= 0, 0.2, -0.2),  # away from the kink at 0
     "above_minus_one": lambda z: np.abs(z) - 0.5,
     "large": lambda z: z * 1e4,
+    "open_unit": lambda z: 0.9 * np.tanh(z),  # inside (-1, 1): arcsin, arccos
+    "bounded": lambda z: 1.2 * np.tanh(z),  # inside (-pi/2, pi/2): tan
+    # k + 0.1 .. k + 0.3: away from the jumps of floor and ceil (k) and of round (k + 1/2)
+    "off_integers": lambda z: np.round(2 * z) + 0.2 + 0.1 * np.tanh(z),
 }
 
 
@@ -236,6 +240,12 @@ def _concatenate(src: Any) -> tuple[list, dict]:
     return parts, {"axis": axis - len(base) if src.booleans() else axis}
 
 
+def _hard_sigmoid(src: Any) -> tuple[list, dict]:
+    x = 2 * draw_array(src)
+    x = x + np.where(np.abs(np.abs(x) - 3) < 0.1, 0.25, 0.0)  # away from the kinks at +-3
+    return [x], {}
+
+
 OP_INPUTS: dict[str, Recipe] = {
     "add": _binary("real", "real"),
     "subtract": _binary("real", "real"),
@@ -277,6 +287,27 @@ OP_INPUTS: dict[str, Recipe] = {
     "getitem": _getitem,
     "scatter_add": _scatter_add,
     "concatenate": _concatenate,
+    # ---- issue 13: elementwise functions and activations ----
+    "tan": _unary("bounded"),
+    "arcsin": _unary("open_unit"),
+    "arccos": _unary("open_unit"),
+    "arctan": _unary("real"),
+    "sinh": _unary("real"),
+    "cosh": _unary("real"),
+    "square": _unary("real"),
+    "reciprocal": _unary("nonzero"),
+    "log2": _unary("positive"),
+    "log10": _unary("positive"),
+    "erf": _unary("real"),
+    "sign": _unary("nonzero"),
+    "floor": _unary("off_integers"),
+    "ceil": _unary("off_integers"),
+    "round": _unary("off_integers", decimals=[0]),
+    "gelu": _unary("real", approximate=[False, True]),
+    "silu": _unary("real"),
+    "selu": _unary("nonzero"),
+    "softsign": _unary("nonzero"),
+    "hard_sigmoid": _hard_sigmoid,
 }
 
 

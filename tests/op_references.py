@@ -1,6 +1,10 @@
 """Independent NumPy references for each primitive's forward (textbook formulas, float64)."""
 
+import math
+
 import numpy as np
+
+_erf = np.vectorize(math.erf, otypes=[float])
 
 
 def _scatter_add(g, shape, index):
@@ -58,4 +62,29 @@ REFERENCES = {
     "getitem": lambda x, index: x[index],
     "scatter_add": _scatter_add,
     "concatenate": lambda *xs, axis: np.concatenate(xs, axis=axis),
+    # ---- issue 13: elementwise functions and activations ----
+    "tan": lambda x: np.sin(x) / np.cos(x),
+    "arcsin": lambda x: np.arctan2(x, np.sqrt(1 - x * x)),
+    "arccos": lambda x: np.pi / 2 - np.arctan2(x, np.sqrt(1 - x * x)),
+    "arctan": lambda x: np.arctan2(x, 1.0),
+    "sinh": lambda x: (np.exp(x) - np.exp(-x)) / 2,
+    "cosh": lambda x: (np.exp(x) + np.exp(-x)) / 2,
+    "square": lambda x: x * x,
+    "reciprocal": lambda x: 1.0 / x,
+    "log2": lambda x: np.log(x) / np.log(2),
+    "log10": lambda x: np.log(x) / np.log(10),
+    "erf": _erf,
+    "sign": lambda x: (x > 0).astype(float) - (x < 0),
+    "floor": lambda x: x - np.mod(x, 1),
+    "ceil": lambda x: -(-x - np.mod(-x, 1)),
+    "round": lambda x, decimals: np.where(np.abs(x - np.trunc(x)) < 0.5, np.trunc(x),
+                                          np.trunc(x) + np.sign(x)),
+    "gelu": lambda x, approximate: 0.5 * x * (1 + (
+        np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)) if approximate
+        else _erf(x / np.sqrt(2)))),
+    "silu": lambda x: x / (1 + np.exp(-x)),
+    "selu": lambda x: 1.0507009873554805 * np.where(
+        x > 0, x, 1.6732632423543772 * (np.exp(x) - 1)),
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "hard_sigmoid": lambda x: np.minimum(np.maximum(x + 3, 0), 6) / 6,
 }

@@ -31,6 +31,7 @@ from .elementwise import (
     subtract,
     tanh,
 )
+from .elementwise import round as _round
 from .linalg import matmul
 from .reductions import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
 from .shape import broadcast_to, expand_dims, getitem, reshape, squeeze, swapaxes, transpose
@@ -86,6 +87,8 @@ class ArrayMethods:
     def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
         return clip(self, a_min=a_min, a_max=a_max)
     def astype(self, dtype: Any) -> Any: return astype(self, dtype=np.dtype(dtype))
+    def round(self, decimals: int = 0) -> Any: return _round(self, decimals)
+    def __round__(self, ndigits: int | None = None) -> Any: return _round(self, ndigits or 0)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
         return sum(self, axis=axis, keepdims=keepdims)
