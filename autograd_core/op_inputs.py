@@ -246,6 +246,42 @@ def _hard_sigmoid(src: Any) -> tuple[list, dict]:
     return [x], {}
 
 
+def _prod(src: Any) -> tuple[list, dict]:
+    x = draw_array(src)
+    if x.size > 1 and src.booleans():  # a zero: the product of the others, not out / x
+        x.flat[src.integers(0, x.size - 1)] = 0.0
+    return [x], {"axis": draw_axis(src, x.ndim), "keepdims": src.booleans()}
+
+
+def _arg_extremum(src: Any) -> tuple[list, dict]:
+    x = draw_array(src, draw_shape(src, 1, 3))  # continuous draws never tie
+    axis = src.integers(-x.ndim, x.ndim - 1) if src.booleans() else None
+    return [x], {"axis": axis, "keepdims": src.booleans()}
+
+
+def _flip(src: Any) -> tuple[list, dict]:
+    x = draw_array(src)
+    return [x], {"axis": draw_axis(src, x.ndim)}
+
+
+def _pad(src: Any) -> tuple[list, dict]:
+    x = draw_array(src)
+    widths = tuple((src.integers(0, 2), src.integers(0, 2)) for _ in range(x.ndim))
+    return [x], {"pad_width": widths, "constant_values": src.sampled_from([0.0, -1.5])}
+
+
+# (subscripts, letter sizes): matmul, batched, diagonals, traces, outer products, 3 operands
+_EINSUM_CASES = ["ij,jk->ik", "i,i->", "ij->ji", "ii->i", "ii->", "bij,bjk->bik", "i,j->ij",
+                 "ijk->", "ij,jk->i", "ij,jk,kl->il", "iij,jk->ik", "ij,ij->ij", "i->"]
+
+
+def _einsum(src: Any) -> tuple[list, dict]:
+    spec = src.sampled_from(_EINSUM_CASES)
+    sizes = {c: src.integers(1, 3) for c in sorted(set(spec) - set(",->"))}
+    terms = spec.split("->")[0].split(",")
+    return [draw_array(src, tuple(sizes[c] for c in t)) for t in terms], {"subscripts": spec}
+
+
 OP_INPUTS: dict[str, Recipe] = {
     "add": _binary("real", "real"),
     "subtract": _binary("real", "real"),
@@ -308,6 +344,14 @@ OP_INPUTS: dict[str, Recipe] = {
     "selu": _unary("nonzero"),
     "softsign": _unary("nonzero"),
     "hard_sigmoid": _hard_sigmoid,
+    # ---- issue 13: reductions, shape and linear algebra ----
+    "prod": _prod,
+    "cumsum": _along_axis,
+    "argmax": _arg_extremum,
+    "argmin": _arg_extremum,
+    "flip": _flip,
+    "pad": _pad,
+    "einsum": _einsum,
 }
 
 

@@ -18,6 +18,34 @@ def _lse(x, axis=None, keepdims=False):
                          keepdims=keepdims)).astype(np.float64)
 
 
+def _cumsum(x, axis):
+    x = np.moveaxis(x, axis, 0)
+    out = np.stack([x[: i + 1].sum(axis=0) for i in range(x.shape[0])])
+    return np.moveaxis(out, 0, axis)
+
+
+def _einsum(*xs, subscripts):
+    """Loop over every assignment of the letters: the definition, no einsum involved."""
+    ins, out = subscripts.split("->")
+    ins = ins.split(",")
+    sizes = {c: n for t, x in zip(ins, xs) for c, n in zip(t, x.shape)}
+    letters = sorted(sizes)
+    result = np.zeros(tuple(sizes[c] for c in out))
+    for values in np.ndindex(*[sizes[c] for c in letters]):
+        at = dict(zip(letters, values))
+        term = 1.0
+        for t, x in zip(ins, xs):
+            term = term * x[tuple(at[c] for c in t)]
+        result[tuple(at[c] for c in out)] += term
+    return result
+
+
+def _pad(x, pad_width, constant_values):
+    out = np.full(tuple(n + a + b for n, (a, b) in zip(x.shape, pad_width)), constant_values)
+    out[tuple(slice(a, a + n) for n, (a, _) in zip(x.shape, pad_width))] = x
+    return out
+
+
 REFERENCES = {
     "add": lambda x, y: x + y,
     "subtract": lambda x, y: x - y,
@@ -87,4 +115,21 @@ REFERENCES = {
         x > 0, x, 1.6732632423543772 * (np.exp(x) - 1)),
     "softsign": lambda x: x / (1 + np.abs(x)),
     "hard_sigmoid": lambda x: np.minimum(np.maximum(x + 3, 0), 6) / 6,
+    # ---- issue 13: reductions, shape and linear algebra ----
+    "prod": lambda x, axis, keepdims: np.exp(np.sum(np.log(np.abs(x) + (x == 0)), axis=axis,
+                                                    keepdims=keepdims))
+    * np.prod(np.sign(x), axis=axis, keepdims=keepdims),
+    "cumsum": _cumsum,
+    "argmax": lambda x, axis, keepdims: np.argsort(-x if axis is not None else -x.ravel(),
+                                                   axis=0 if axis is None else axis)
+    .take(0, axis=0 if axis is None else axis).reshape(
+        np.argmax(x, axis=axis, keepdims=keepdims).shape),
+    "argmin": lambda x, axis, keepdims: np.argsort(x if axis is not None else x.ravel(),
+                                                   axis=0 if axis is None else axis)
+    .take(0, axis=0 if axis is None else axis).reshape(
+        np.argmin(x, axis=axis, keepdims=keepdims).shape),
+    "flip": lambda x, axis: x[tuple(slice(None, None, -1) if axis is None or i in np.mod(
+        np.atleast_1d(axis), x.ndim) else slice(None) for i in range(x.ndim))],
+    "pad": _pad,
+    "einsum": _einsum,
 }

@@ -50,20 +50,30 @@ from .elementwise import (
     where,
     where_p,
 )
-from .linalg import linear, linear_p, matmul
+from .linalg import dot, einsum, einsum_p, linear, linear_p, matmul, outer, tensordot
 from .methods import ArrayMethods, normalize_index  # noqa: I001 - after the families it calls
 from .reductions import (
+    argmax,
+    argmax_p,
+    argmin,
+    argmin_p,
+    cumsum,
+    cumsum_p,
     log_softmax,
     logsumexp,
     max,
     mean,
     mean_p,
     min,
+    norm,
+    prod,
+    prod_p,
     softmax,
     softmax_cross_entropy,
     softmax_cross_entropy_p,
     std,
     sum,
+    trace,
     var,
 )
 from .shape import (
@@ -71,17 +81,28 @@ from .shape import (
     broadcast_to_p,
     concatenate,
     concatenate_p,
+    diagonal,
     expand_dims,
+    flip,
+    flip_p,
     getitem,
+    pad,
+    pad_p,
+    repeat,
     reshape,
     reshape_p,
     scatter_add,
+    sort,
     split,
     squeeze,
     stack,
     swapaxes,
+    take_along_axis,
+    tile,
     transpose,
     transpose_p,
+    tril,
+    triu,
 )
 
 __all__ = [
@@ -98,4 +119,8 @@ __all__ = [
     "arccos", "arcsin", "arctan", "ceil", "cosh", "erf", "floor", "gelu", "gelu_p",
     "hard_sigmoid", "log2", "log10", "reciprocal", "round", "round_p", "selu", "sign", "silu",
     "sinh", "softsign", "square", "swish", "tan",
+    # issue 13: reductions, shape and linear algebra
+    "argmax", "argmax_p", "argmin", "argmin_p", "cumsum", "cumsum_p", "diagonal", "dot",
+    "einsum", "einsum_p", "flip", "flip_p", "norm", "outer", "pad", "pad_p", "prod", "prod_p",
+    "repeat", "sort", "take_along_axis", "tensordot", "tile", "trace", "tril", "triu",
 ]
