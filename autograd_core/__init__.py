@@ -21,10 +21,14 @@ from .ops import (
     arctan,
     argmax,
     argmin,
+    avg_pool1d,
+    avg_pool2d,
     broadcast_to,
     ceil,
     clip,
     concatenate,
+    conv1d,
+    conv2d,
     cos,
     cosh,
     cumsum,
@@ -50,6 +54,8 @@ from .ops import (
     logsumexp,
     matmul,
     max,
+    max_pool1d,
+    max_pool2d,
     maximum,
     mean,
     min,
@@ -133,6 +139,8 @@ __all__ = [
     # issue 13: reductions, shape and linear algebra
     "argmax", "argmin", "cumsum", "diagonal", "dot", "einsum", "flip", "norm", "outer", "pad",
     "prod", "repeat", "sort", "take_along_axis", "tensordot", "tile", "trace", "tril", "triu",
+    # issue 13: convolution and pooling
+    "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "max_pool1d", "max_pool2d",
     # forward mode, functional transforms and the gradient checker
     "GradcheckError", "NotDifferentiableError", "check_op_table", "check_rules",
     "format_op_table", "grad", "gradcheck", "hessian", "jacobian", "jvp", "value_and_grad",

@@ -282,6 +282,30 @@ def _einsum(src: Any) -> tuple[list, dict]:
     return [draw_array(src, tuple(sizes[c] for c in t)) for t in terms], {"subscripts": spec}
 
 
+def _window_params(src: Any) -> tuple[tuple[int, ...], dict]:
+    """An input shape (N, *spatial, C) and window, strides and dilation that fit it."""
+    nd = src.integers(1, 2)
+    window = tuple(src.integers(1, 3) for _ in range(nd))
+    strides = tuple(src.integers(1, 2) for _ in range(nd))
+    dilation = tuple(src.integers(1, 2) for _ in range(nd))
+    spatial = tuple((k - 1) * d + 1 + src.integers(0, 3) for k, d in zip(window, dilation))
+    shape = (src.integers(1, 2), *spatial, src.integers(1, 2))
+    return shape, {"window": window, "strides": strides, "dilation": dilation}
+
+
+def _windows(src: Any) -> tuple[list, dict]:
+    shape, params = _window_params(src)
+    return [draw_array(src, shape)], params
+
+
+def _window_sum(src: Any) -> tuple[list, dict]:
+    shape, params = _window_params(src)
+    out = tuple((n - (k - 1) * d - 1) // s + 1 for n, k, s, d in zip(
+        shape[1:-1], params["window"], params["strides"], params["dilation"]))
+    g = draw_array(src, (shape[0], *out, *params["window"], shape[-1]))
+    return [g], {"shape": shape, **params}
+
+
 OP_INPUTS: dict[str, Recipe] = {
     "add": _binary("real", "real"),
     "subtract": _binary("real", "real"),
@@ -352,6 +376,9 @@ OP_INPUTS: dict[str, Recipe] = {
     "flip": _flip,
     "pad": _pad,
     "einsum": _einsum,
+    # ---- issue 13: convolution ----
+    "windows": _windows,
+    "window_sum": _window_sum,
 }
 
 

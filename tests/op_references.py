@@ -46,6 +46,32 @@ def _pad(x, pad_width, constant_values):
     return out
 
 
+def _out_positions(shape, window, strides, dilation):
+    out = [(n - (k - 1) * d - 1) // s + 1
+           for n, k, s, d in zip(shape[1:-1], window, strides, dilation)]
+    for o in np.ndindex(*out):
+        for k in np.ndindex(*window):
+            at = tuple(oi * s + ki * d for oi, ki, s, d in zip(o, k, strides, dilation))
+            yield out, o, k, at
+
+
+def _windows(x, window, strides, dilation):
+    """Each window copied out pixel by pixel."""
+    result = None
+    for out, o, k, at in _out_positions(x.shape, window, strides, dilation):
+        if result is None:
+            result = np.zeros((x.shape[0], *out, *window, x.shape[-1]))
+        result[(slice(None), *o, *k)] = x[(slice(None), *at)]
+    return result
+
+
+def _window_sum(g, shape, window, strides, dilation):
+    result = np.zeros(shape)
+    for _, o, k, at in _out_positions(shape, window, strides, dilation):
+        result[(slice(None), *at)] += g[(slice(None), *o, *k)]
+    return result
+
+
 REFERENCES = {
     "add": lambda x, y: x + y,
     "subtract": lambda x, y: x - y,
@@ -132,4 +158,7 @@ REFERENCES = {
         np.atleast_1d(axis), x.ndim) else slice(None) for i in range(x.ndim))],
     "pad": _pad,
     "einsum": _einsum,
+    # ---- issue 13: convolution ----
+    "windows": _windows,
+    "window_sum": _window_sum,
 }

@@ -6,6 +6,16 @@ where a composite function of the same name wraps it to normalise arguments.
 """
 
 from .activations import gelu, gelu_p, hard_sigmoid, selu, silu, softsign, swish
+from .convolution import (
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    max_pool1d,
+    max_pool2d,
+    window_sum_p,
+    windows_p,
+)
 from .core import OPS, Op, Rule, _raw, float64_if_python, primitive, register_handler
 from .elementwise import (
     abs,
@@ -123,4 +133,7 @@ __all__ = [
     "argmax", "argmax_p", "argmin", "argmin_p", "cumsum", "cumsum_p", "diagonal", "dot",
     "einsum", "einsum_p", "flip", "flip_p", "norm", "outer", "pad", "pad_p", "prod", "prod_p",
     "repeat", "sort", "take_along_axis", "tensordot", "tile", "trace", "tril", "triu",
+    # issue 13: convolution and pooling
+    "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "window_sum_p",
+    "windows_p",
 ]
