@@ -260,3 +260,13 @@ def test_bad_arguments_raise_errors_naming_the_op(index):
     call, message = ERRORS[index]
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_erf_without_scipy_gives_the_same_values(monkeypatch):
+    from autograd_core.ops import elementwise
+
+    x = np.linspace(-3, 3, 13)
+    with_scipy = ag.erf(x)
+    monkeypatch.setattr(elementwise, "_scipy_erf", None)
+    np.testing.assert_allclose(ag.erf(x), with_scipy, rtol=1e-15, atol=1e-15)
+    assert ag.erf(x.astype(np.float32)).dtype == np.float32 and np.ndim(ag.erf(0.5)) == 0
