@@ -88,19 +88,23 @@ def _text(s: str) -> str:
     return _safe(s).translate(_TEXT_ESCAPES)
 
 
-def _num(v: Any) -> str:
+def _num(v: Any, digits: int = 4) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if isinstance(v, (int, np.integer)):
         return str(int(v))
-    return f"{float(v) + 0.0:.4g}"  # + 0.0 turns -0.0 into 0.0: no "-0" on a whiteboard
+    return f"{float(v) + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0: no "-0" on a whiteboard
 
 
 def _values(a: np.ndarray) -> str:
-    """Every value, nested as the array is: [[1, 2], [3, 4]]."""
-    if a.ndim == 0:
-        return _num(a.item())
-    return "[" + ", ".join(_values(row) for row in a) + "]"
+    """Every value of a small array: a matrix of up to 4 rows row by row, else one flat list
+    (the shape is on the line above)."""
+    def row(r: np.ndarray) -> str:
+        return "[" + ", ".join(_num(v, 3) for v in r.ravel()) + "]"
+
+    if a.ndim == 2 and 1 < a.shape[0] <= 4 and a.shape[1] > 1:
+        return "\n".join(row(r) for r in a)
+    return row(a)
 
 
 def _nonfinite(a: np.ndarray) -> str:
