@@ -155,9 +155,14 @@ def _blocks(g: Graph, grouped: dict[int, Group]) -> list[tuple[int, list[int]]]:
 
 def _signature(g: Graph, entry: int, members: list[int], grouped: dict[int, Group]) -> Any:
     """What a block computes, without which tensors it holds: ops and where inputs come from."""
-    local = {i: k for k, i in enumerate(members)}
     if entry < 0 and g.parents[members[0]]:
         entry = g.parents[members[0]][0]  # the first block's input is the graph's input
+    if len(members) == 1 and not grouped:  # one op, as in every chain: the quick way
+        i = members[0]
+        if g.names[i] or i == g.root:
+            return ("unique", i)
+        return ((g.ops[i], tuple("in" if j == entry else "leaf" for j in g.parents[i])),)
+    local = {i: k for k, i in enumerate(members)}
     sig = []
     for i in members:
         if g.names[i] or i == g.root:
@@ -187,6 +192,9 @@ def runs(g: Graph, grouped: dict[int, Group]) -> list[Run]:
     """Stretches of consecutive blocks repeating a pattern of up to _MAX_PERIOD blocks."""
     blocks = _blocks(g, grouped)
     sigs = [_signature(g, e, ms, grouped) for e, ms in blocks]
+    before = [0]  # ops in the blocks before block k
+    for _, ms in blocks:
+        before.append(before[-1] + len(ms))
     found, i, n = [], 0, len(blocks)
     while i < n:
         best, period = 0, 1
@@ -195,8 +203,7 @@ def runs(g: Graph, grouped: dict[int, Group]) -> list[Run]:
             while k < n and sigs[k] == sigs[k - p] and sigs[k][0] != "unique":
                 k += 1
             cover = (k - i) // p * p
-            ops = sum(len(blocks[j][1]) for j in range(i, i + cover))
-            if cover // p >= 2 and ops >= _MIN_RUN and cover > best:
+            if cover // p >= 2 and before[i + cover] - before[i] >= _MIN_RUN and cover > best:
                 best, period = cover, p
         if best:
             members = [m for _, ms in blocks[i:i + best] for m in ms]

@@ -13,6 +13,8 @@ from autograd_core import Tensor
 
 pytest.importorskip("graphviz", reason="the graphviz Python package is not installed")
 
+from test_viz import _groups, _node_with, _text, render  # noqa: E402
+
 from autograd_core.viz import (  # noqa: E402
     composite,
     composite_of,
@@ -20,7 +22,6 @@ from autograd_core.viz import (  # noqa: E402
     mark_composite,
     save_svg,
 )
-from test_viz import _groups, _node_with, _text, render  # noqa: E402
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is missing")
 
@@ -124,7 +125,7 @@ def test_blocks_that_differ_do_not_fold():
     src = draw(z).source
     assert "(cos → multiply → add → sin → multiply → add) × 99" in src
     w = x
-    for k in range(200):
+    for _ in range(200):
         w = w.sin() * 0.5 + w * 1.0  # a different block structure from the one above
     assert "(sin → multiply → multiply → add) × 199" in draw(w).source
 
