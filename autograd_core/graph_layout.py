@@ -132,7 +132,7 @@ def boxes(g: Graph, collapse: bool | str | Iterable[str] | None) -> list[Box]:
 
 def _blocks(g: Graph, grouped: dict[int, Group]) -> list[tuple[int, list[int]]]:
     """(entry, members) of each block, in order; entry is the previous bottleneck or -1."""
-    inner = [i for i in range(len(g.tensors)) if not g.is_leaf(i)]
+    inner = [i for i, op in enumerate(g.ops) if op is not None]
     rank = {i: k for k, i in enumerate(inner)}
     if inner and g.parents[inner[0]] and g.is_leaf(g.parents[inner[0]][0]):
         rank[g.parents[inner[0]][0]] = -1  # the graph's input: a skip from it is a jump too
@@ -145,6 +145,10 @@ def _blocks(g: Graph, grouped: dict[int, Group]) -> list[tuple[int, list[int]]]:
     blocks, current, covered, entry = [], [], 0, -1
     for k, i in enumerate(inner):
         covered += jumps[k]
+        if covered == 0 and not current and not grouped:
+            blocks.append((entry, [i]))  # a one-op block, as in every chain
+            entry = i
+            continue
         current.append(i)
         # a grouped composite is never cut in the middle
         if covered == 0 and (i not in grouped or grouped[i].members[-1] == i):
@@ -229,8 +233,10 @@ class Layout:
         for box in boxes(g, collapse):
             for i in box.members + box.absorbed:
                 self.group_of[i] = box
-        total = sum(g.cost(i) for i in range(n) if self.group_of[i] is None)
-        total += len({id(b) for b in self.group_of if b is not None})
+        total = n + sum(op is not None for op in g.ops)  # a record per tensor, an oval per op
+        if any(b is not None for b in self.group_of):
+            total = sum(g.cost(i) for i in range(n) if self.group_of[i] is None)
+            total += len({id(b) for b in self.group_of if b is not None})
         if max_nodes is None or total <= max_nodes:
             return
         grouped = {i: b for i, b in enumerate(self.group_of) if b is not None}
