@@ -44,12 +44,18 @@ class Graph:
         self.tensors = order
         self.root = len(order) - 1
         self.ops = [t.op for t in order]  # the producing primitive's name, None for a leaf
-        self.parents = [tuple(index[id(p)] for p in t.parents) for t in order]
+        self.parents = [tuple([index[id(p)] for p in t.parents]) if t.parents else ()
+                        for t in order]
         self.consumers: list[list[int]] = [[] for _ in order]
         for i, ps in enumerate(self.parents):
-            for j in dict.fromkeys(ps):
-                self.consumers[j].append(i)
-        self.names = [names.get(id(t), t.name) for t in order]
+            if len(ps) == 1 or len(ps) == 2 and ps[0] != ps[1]:
+                for j in ps:
+                    self.consumers[j].append(i)
+            else:
+                for j in dict.fromkeys(ps):
+                    self.consumers[j].append(i)
+        self.names = [names.get(id(t), t.name) for t in order] if names else \
+            [t.name for t in order]
 
     def is_leaf(self, i: int) -> bool:
         return self.ops[i] is None

@@ -13,6 +13,7 @@ chain of 100,000 nodes is fine. The ``graphviz`` package is imported on first us
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import tempfile
@@ -312,8 +313,16 @@ def draw(
             f"draw: collapse must be True, False, a composite's name or a list of names, "
             f"got {collapse!r}"
         )
-    g = Graph(root, _names_from(names))
-    lay = Layout(g, max_nodes, collapse)
+    # the walk allocates a few objects per tensor; with 100,000s of tensors alive the cyclic
+    # collector would rescan them all many times over, for garbage that has no cycles
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        g = Graph(root, _names_from(names))
+        lay = Layout(g, max_nodes, collapse)
+    finally:
+        if paused:
+            gc.enable()
     # in LR layouts a record's top-level fields stack vertically; in TB they need braces for that
     wrap = "{}" if rankdir in ("LR", "RL") else "{{{}}}"
 
