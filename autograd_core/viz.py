@@ -169,6 +169,8 @@ def _param_text(v: Any) -> str:
         return "(" + ", ".join(_param_text(x) for x in v) + ("," if len(v) == 1 else "") + ")"
     if isinstance(v, np.dtype):
         return str(v)
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v) + 0.0)  # no -0.0
     return repr(v)
 
 
