@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_numeric
 from .seeding import Seed, make_rng
 
 __all__ = [
@@ -255,14 +256,36 @@ def one_hot(y: Any, num_classes: int | None = None, dtype: Any = np.float64) -> 
 # ---- the training pipeline: arrays, validation data, batches ----
 
 
-def prepare_arrays(X: Any, y: Any = None, sample_weight: Any = None, *, caller: str = "fit"
+def prepare_arrays(X: Any, y: Any = None, sample_weight: Any = None, *, caller: str = "fit",
+                   check: bool = True, names: tuple[str, str, str] = ("X", "y", "sample_weight")
                    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """(X, y, sample_weight) as arrays with one number of samples, at least one."""
-    X, y, w = _as_array(X, "X"), _maybe_array(y, "y"), _maybe_array(sample_weight,
-                                                                      "sample_weight")
-    if check_consistent_length(X=X, y=y, sample_weight=w) == 0:
-        raise ValueError(f"{caller}: X has no samples")
+    """(X, y, sample_weight) as arrays with one number of samples, at least one.
+
+    With ``check`` (the default of ``fit``, ``evaluate``, ``predict``: their
+    ``check_inputs=True``), NaN, infinity or anything but a number (None, a string) is
+    refused, naming the argument (``names``) and the first bad row.
+    """
+    arrays = [_arrays(a, n, caller) for a, n in zip((X, y, sample_weight), names)]
+    if arrays[0] is None:
+        raise ValueError(f"{caller}: {names[0]} is None")
+    if check_consistent_length(**dict(zip(names, arrays))) == 0:
+        raise ValueError(f"{caller}: {names[0]} has no samples")
+    if check:
+        arrays = [None if a is None else check_numeric(a, n, caller)
+                  for a, n in zip(arrays, names)]
+    X, y, w = arrays
     return X, y, w
+
+
+def _arrays(x: Any, name: str, caller: str) -> np.ndarray | None:
+    """``x`` as an array (None stays None); ragged rows are refused by name."""
+    try:
+        return _maybe_array(x, name)
+    except ValueError as e:
+        if "inhomogeneous" not in str(e) and "sequence" not in str(e):
+            raise
+        raise ValueError(f"{caller}: {name} is ragged (its rows have different lengths); "
+                         "every sample must have the same shape") from None
 
 
 def cast_arrays(X: np.ndarray, y: np.ndarray | None, dtype: Any
@@ -279,8 +302,8 @@ def cast_arrays(X: np.ndarray, y: np.ndarray | None, dtype: Any
 
 
 def split_validation_data(validation_data: Any, validation_split: float,
-                          arrays: tuple[Any, Any, Any], caller: str = "fit"
-                          ) -> tuple[tuple, tuple | None]:
+                          arrays: tuple[Any, Any, Any], caller: str = "fit",
+                          check: bool = True) -> tuple[tuple, tuple | None]:
     """(training arrays, validation arrays or None), each (X, y, sample_weight).
 
     ``validation_data=(X_val, y_val[, sample_weight_val])`` takes precedence over
@@ -297,10 +320,10 @@ def split_validation_data(validation_data: Any, validation_split: float,
                    if isinstance(validation_data, (tuple, list)) else "")
             )
         Xv, yv, *rest = validation_data
-        Xv, yv, wv = _as_array(Xv, "X_val"), _as_array(yv, "y_val"), _maybe_array(
-            rest[0] if rest else None, "sample_weight_val")
-        if check_consistent_length(X_val=Xv, y_val=yv, sample_weight_val=wv) == 0:
-            raise ValueError(f"{caller}: the validation data have no samples")
+        if yv is None:
+            raise ValueError(f"{caller}: validation_data has y_val None")
+        Xv, yv, wv = prepare_arrays(Xv, yv, rest[0] if rest else None, caller=caller,
+                                    check=check, names=("X_val", "y_val", "sample_weight_val"))
         return tuple(arrays), (Xv, yv, wv)
     if validation_split > 0:
         return split_validation(*arrays, fraction=validation_split,
