@@ -91,11 +91,10 @@ def check_numeric(array: np.ndarray, name: str, caller: str) -> np.ndarray:
             f"non-finite values (or pass check_inputs=False to train on them anyway)"
         )
     if kind == "O":
-        for index, value in np.ndenumerate(array):
-            if not _is_number(value):
-                break
-        else:
+        bad = next(((i, v) for i, v in np.ndenumerate(array) if not _is_number(v)), None)
+        if bad is None:
             return np.array(array.tolist())  # numbers only: a numeric array
+        index, value = bad
         raise ValueError(
             f"{caller}: {name} has {_describe(value)} at {_where(index)}; {name} must hold "
             "finite numbers only"
@@ -244,8 +243,8 @@ def check_outputs(compiled_loss: Any, y_pred: Any) -> None:
         if lo < -1e-6 or hi > 1 + 1e-6:
             raise ValueError(
                 f"the loss {name} expects probabilities in [0, 1], but the model's outputs "
-                f"on the first batch range from {lo:.4g} to {hi:.4g} (logits?); pass from_logits=True to "
-                f"compile, or end the model with activation="
+                f"on the first batch range from {lo:.4g} to {hi:.4g} (logits?); pass "
+                f"from_logits=True to compile, or end the model with activation="
                 f"{_PROBABILITY_LOSSES[fn]!r}"
             )
         return
