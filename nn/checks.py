@@ -32,6 +32,7 @@ __all__ = [
     "check_outputs",
     "check_targets",
     "final_activation",
+    "position",
 ]
 
 
@@ -42,7 +43,7 @@ class LossMismatchWarning(UserWarning):
 # ---- numbers in the data ----
 
 
-def _where(index: tuple[int, ...]) -> str:
+def position(index: tuple[int, ...]) -> str:
     """'row 17 (column 3)' for a 2-D index, 'row 4' for 1-D, 'row 2 (index (0, 1))' beyond."""
     row = f"row {index[0]}"
     if len(index) == 2:
@@ -87,7 +88,7 @@ def check_numeric(array: np.ndarray, name: str, caller: str) -> np.ndarray:
         index = np.unravel_index(int(np.argmin(finite.reshape(-1))), array.shape)
         bad = array[index]
         raise ValueError(
-            f"{caller}: {name} has {_describe(bad)} at {_where(index)}; replace or drop the "
+            f"{caller}: {name} has {_describe(bad)} at {position(index)}; replace or drop the "
             f"non-finite values (or pass check_inputs=False to train on them anyway)"
         )
     if kind == "O":
@@ -96,14 +97,14 @@ def check_numeric(array: np.ndarray, name: str, caller: str) -> np.ndarray:
             return np.array(array.tolist())  # numbers only: a numeric array
         index, value = bad
         raise ValueError(
-            f"{caller}: {name} has {_describe(value)} at {_where(index)}; {name} must hold "
+            f"{caller}: {name} has {_describe(value)} at {position(index)}; {name} must hold "
             "finite numbers only"
         )
     if kind in "USV":
         first = array.reshape(-1)[0] if array.size else ""
         raise ValueError(
             f"{caller}: {name} holds text (dtype {array.dtype}, e.g. {first!r} at "
-            f"{_where(np.unravel_index(0, array.shape))}); encode it as numbers first "
+            f"{position(np.unravel_index(0, array.shape))}); encode it as numbers first "
             "(class labels as integers 0..k-1)"
         )
     raise ValueError(f"{caller}: {name} has dtype {array.dtype}; it must hold numbers")
@@ -296,14 +297,14 @@ def check_targets(compiled_loss: Any, y: np.ndarray | None, caller: str = "fit",
                 fix = "targets of a cross-entropy are probabilities"
             raise ValueError(
                 f"{caller}: the loss {loss} needs targets in [0, 1], but {name} has "
-                f"{y[index]:g} at {_where(index)} (values {_values(y)}); {fix}"
+                f"{y[index]:g} at {position(index)} (values {_values(y)}); {fix}"
             )
         if fn is losses.categorical_crossentropy and y.ndim >= 2 and y.shape[-1] > 1:
             sums = y.sum(axis=-1)
             if not np.allclose(sums, 1, atol=1e-3):
                 row = _first(~np.isclose(sums, 1, atol=1e-3))
                 _warn(f"{caller}: the loss {loss} expects one-hot (or probability) targets "
-                      f"that sum to 1, but the targets at {_where(row)} sum to "
+                      f"that sum to 1, but the targets at {position(row)} sum to "
                       f"{sums[row]:g}; for multi-label targets use binary_crossentropy with "
                       "sigmoid outputs")
         return
@@ -322,7 +323,7 @@ def check_targets(compiled_loss: Any, y: np.ndarray | None, caller: str = "fit",
                 fix = f"give the model's last layer {int(y.max()) + 1} units"
             raise ValueError(
                 f"{caller}: the loss {loss} needs integer labels in 0..{upper}, but {name} has "
-                f"{y[index]:g} at {_where(index)} (values {_values(y)}); {fix}"
+                f"{y[index]:g} at {position(index)} (values {_values(y)}); {fix}"
             )
         return
     if fn in (losses.hinge, losses.perceptron):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import check_numeric
+from .checks import check_numeric, position
 from .seeding import Seed, make_rng
 
 __all__ = [
@@ -174,7 +174,11 @@ def split_validation(*arrays: Any, fraction: float, what: str = "validation frac
 
 
 class StandardScaler:
-    """Centre each feature at mean 0 and scale it to standard deviation 1 (constant ones: 1)."""
+    """Centre each feature at mean 0 and scale it to standard deviation 1 (constant ones: 1).
+
+    As scikit-learn's: NaN (a missing value) is ignored when fitting and stays NaN in
+    ``transform``; infinity is refused, and so is a feature with no value at all.
+    """
 
     def __init__(self) -> None:
         self.mean_: np.ndarray | None = None
@@ -200,8 +204,24 @@ class StandardScaler:
         X = self._float(X)
         if len(X) == 0:
             raise ValueError("StandardScaler.fit: X has no samples")
-        mean = X.mean(axis=0)
-        std = X.std(axis=0)
+        infinite = np.isinf(X)
+        if infinite.any():
+            index = np.unravel_index(int(np.argmax(infinite.reshape(-1))), X.shape)
+            raise ValueError(
+                f"StandardScaler.fit: X has {X[index]} at {position(index)}; NaN is ignored "
+                "as a missing value, infinity is not; replace it"
+            )
+        missing = np.isnan(X)
+        if missing.any():
+            empty = missing.all(axis=0)
+            if empty.any():
+                feature = tuple(int(i) for i in np.argwhere(empty)[0])
+                shown = f"column {feature[0]}" if len(feature) == 1 else f"feature {feature}"
+                raise ValueError(f"StandardScaler.fit: {shown} of X is NaN in every sample; "
+                                 "drop it or fill it in")
+            mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+        else:
+            mean, std = X.mean(axis=0), X.std(axis=0)
         # a constant column's std is 0 or rounding noise around 0: leave it unscaled
         tiny = 10 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)
         self.mean_ = mean
