@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from .tensor import _NO_PARAMS, Tensor, _constant, _GradMode, enable_grad, no_grad, origin
+from . import tensor
+from .modes import STATE, AnomalyError, detect_anomaly, enable_grad, no_grad, origin
+from .tensor import _NO_PARAMS, Tensor, _constant
 
-
-class AnomalyError(FloatingPointError):
-    """Raised in ``detect_anomaly()`` mode at the first op that produces NaN or inf."""
-
-
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Raise at the first op whose forward output or backward cotangent holds NaN or inf."""
-    prev = _GradMode.anomaly
-    _GradMode.anomaly = True
-    try:
-        yield
-    finally:
-        _GradMode.anomaly = prev
-
+__all__ = ["AnomalyError", "backward", "count_consumers", "detect_anomaly", "pullback",
+           "topological_order", "unbroadcast"]
 
 _NO_STOPS: frozenset[Tensor] = frozenset()
 
@@ -175,7 +162,7 @@ def _run(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor
 def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor, Any] | None,
           stops: Any, retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
     """Kahn's algorithm: a node is processed once every consumer has pushed its cotangent."""
-    anomaly = _GradMode.anomaly
+    anomaly = STATE.anomaly
     cots: dict[Tensor, Any] = {root: seed}
     # nodes whose cotangent is an array this pass allocated, so further terms add in place
     owned: set[Tensor] = set()
@@ -259,3 +246,6 @@ def _deposit(t: Tensor, g: Any, fresh: bool, create_graph: bool) -> None:
         t.grad = g if fresh else np.array(g)
     else:
         t.grad = np.asarray(t.grad + g)
+
+
+tensor._ENGINE = backward

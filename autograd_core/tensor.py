@@ -2,51 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import traceback
-import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import ContextDecorator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import ops
+from .modes import (  # no_grad, enable_grad, is_grad_enabled: still importable from here
+    ORIGINS,
+    STATE,
+    AnomalyError,
+    enable_grad,  # noqa: F401
+    is_grad_enabled,  # noqa: F401
+    no_grad,  # noqa: F401
+    user_frame,
+)
 from .ops import ArrayMethods, Op
 
 _ALLOWED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
-
-class _GradMode:
-    enabled = True
-    anomaly = False
-
-
-class no_grad(ContextDecorator):  # noqa: N801 - PyTorch's name
-    """Context manager and decorator: ops inside record no graph."""
-
-    def __enter__(self) -> None:
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = False
-
-    def __exit__(self, *exc: Any) -> None:
-        _GradMode.enabled = self._prev
-
-
-class enable_grad(ContextDecorator):  # noqa: N801
-    """Context manager and decorator: ops inside record a graph, even within ``no_grad``."""
-
-    def __enter__(self) -> None:
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = True
-
-    def __exit__(self, *exc: Any) -> None:
-        _GradMode.enabled = self._prev
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops currently record a graph."""
-    return _GradMode.enabled
+# engine.py registers its backward here on import, so this module needs no import of the engine
+# (which imports this one): Tensor.backward calls it
+_ENGINE: Callable[..., None] | None = None
 
 
 def _as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
@@ -178,10 +155,10 @@ class Tensor(ArrayMethods):
         retain_grads: bool = False,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``grad`` seeds non-scalars)."""
-        from .engine import backward
-
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph,
-                 retain_grads=retain_grads)
+        if _ENGINE is None:
+            raise RuntimeError("backward: import autograd_core (the package) to load the engine")
+        _ENGINE(self, grad, retain_graph=retain_graph, create_graph=create_graph,
+                retain_grads=retain_grads)
 
     def retain_grad(self) -> Tensor:
         """Keep this intermediate tensor's ``.grad`` after backward."""
@@ -364,16 +341,16 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     node = None
-    if _GradMode.enabled:
+    if STATE.enabled:
         for p in parents:
             if p._requires_grad:
                 node = _node(out, True, op, parents, params or None)
                 break
     if node is None:
         node = _node(out, False, None, (), None)
-    if _GradMode.anomaly:
-        _ORIGINS[node] = _user_frame()
-        _check_forward_values(op, parents, out, _ORIGINS[node])
+    if STATE.anomaly:
+        ORIGINS[node] = user_frame()
+        _check_forward_values(op, parents, out, ORIGINS[node])
     return node
 
 
@@ -382,50 +359,10 @@ ops.register_handler(Tensor, 1, _apply)
 
 # ---- anomaly detection ----
 
-class _Origins:
-    """Tensor -> str, weakly and by identity: WeakKeyDictionary compares keys with ==, and a
-    Tensor's == is elementwise (ambiguous for non-scalars, False for nan)."""
 
-    def __init__(self) -> None:
-        self._by_id: dict[int, tuple[weakref.ref[Tensor], str]] = {}
-
-    def __setitem__(self, t: Tensor, where: str) -> None:
-        key = id(t)
-        self._by_id[key] = (weakref.ref(t, lambda _, key=key: self._by_id.pop(key, None)), where)
-
-    def __getitem__(self, t: Tensor) -> str:
-        where = self.get(t)
-        if where is None:
-            raise KeyError(t)
-        return where
-
-    def get(self, t: Tensor) -> str | None:
-        entry = self._by_id.get(id(t))
-        return entry[1] if entry is not None and entry[0]() is t else None
-
-
-# where each op was called from, recorded only in detect_anomaly() mode
-_ORIGINS = _Origins()
-
-
-def origin(t: Tensor) -> str | None:
-    """Where in the user's code ``t`` was created (recorded only under detect_anomaly())."""
-    return _ORIGINS.get(t)
-
-
-def _user_frame() -> str:
-    """The innermost frame outside this package: where the user's code called the op."""
-    pkg = os.path.dirname(os.path.abspath(__file__))
-    for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(pkg):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}: {frame.line}'
-    return "<unknown>"
-
-
-def _check_forward_values(op: Op, parents: Sequence[Tensor], out: np.ndarray, where: str) -> None:
+def _check_forward_values(op: Op, parents: Sequence[Tensor], out: np.ndarray, where: str
+                          ) -> None:
     if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
-        from .engine import AnomalyError
-
         bad = "nan" if np.isnan(out).any() else "inf"
         shapes = ", ".join(str(p.shape) for p in parents)
         raise AnomalyError(
