@@ -68,7 +68,7 @@ def _handler_for(cls: type) -> tuple[int, Callable[..., Any]] | None:
 class Op:
     """A primitive: a NumPy forward plus one VJP and one JVP rule per input."""
 
-    __slots__ = ("name", "forward", "vjps", "jvps", "variadic")
+    __slots__ = ("name", "forward", "vjps", "jvps", "variadic", "normalize")
 
     def __init__(
         self,
@@ -77,9 +77,12 @@ class Op:
         vjp: Sequence[Rule | None] | Rule,
         jvp: Sequence[Rule | None] | Rule,
         variadic: bool = False,
+        normalize: Callable[..., dict[str, Any]] | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
+        # params -> params, run once per call before any handler: rules see only its output
+        self.normalize = normalize
         # variadic ops (concatenate) have one rule taking ``argnum``, the input's position
         self.vjps = vjp if variadic else tuple(vjp)
         self.jvps = jvp if variadic else tuple(jvp)
@@ -98,6 +101,8 @@ class Op:
         return self.jvps[i]
 
     def __call__(self, *args: Any, **params: Any) -> Any:
+        if self.normalize is not None:
+            params = self.normalize(self, args, params)
         best = None
         for a in args:
             h = _HANDLERS[type(a)] if type(a) in _HANDLERS else _handler_for(type(a))
@@ -120,11 +125,16 @@ def primitive(
     vjp: Sequence[Rule | None] | Rule,
     jvp: Sequence[Rule | None] | Rule,
     variadic: bool = False,
+    normalize: Callable[..., dict[str, Any]] | None = None,
 ) -> Op:
-    """Declare a primitive and add it to the op table."""
+    """Declare a primitive and add it to the op table.
+
+    ``normalize(op, args, params) -> params`` (optional, e.g. ``along_axes``) rewrites the
+    params once per call, so the rules see one canonical form (non-negative axes).
+    """
     if name in OPS:
         raise ValueError(f"primitive {name!r} is already in the op table")
-    op = Op(name, forward, vjp, jvp, variadic)
+    op = Op(name, forward, vjp, jvp, variadic, normalize)
     OPS[name] = op
     return op
 
@@ -145,6 +155,49 @@ def float64_if_python(value: Any, arr: np.ndarray, kinds: str = "iu") -> np.ndar
     if arr.dtype.kind in kinds and not isinstance(value, (np.ndarray, np.generic)):
         return arr.astype(np.float64)
     return arr
+
+
+# ---- axes: negative axes become positions in one place ----
+
+
+def normalize_axis(axis: Any, ndim: int, op: str = "axis") -> Any:
+    """``axis`` (None, an int or a sequence of ints, negatives counting from the end) with
+    every entry in ``0..ndim-1``: an int stays an int, a sequence becomes a tuple.
+
+    Out-of-range and repeated axes raise ``numpy.exceptions.AxisError`` naming ``op``.
+    """
+    if axis is None:
+        return None
+    single = isinstance(axis, (int, np.integer))
+    try:
+        items = [int(axis)] if single else [int(a) for a in axis]
+    except TypeError:
+        raise TypeError(f"{op}: axis must be None, an int or a sequence of ints, got "
+                        f"{axis!r}") from None
+    out = []
+    for a in items:
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{op}: axis {a} is out of bounds for an array of {ndim} dimensions")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise np.exceptions.AxisError(f"{op}: repeated axis in {tuple(items)}")
+    return out[0] if single else tuple(out)
+
+
+def along_axes(key: str = "axis") -> Callable[..., dict[str, Any]]:
+    """A ``normalize`` for ``primitive``: ``params[key]`` made non-negative against the
+    first input's number of dimensions (``normalize_axis``)."""
+
+    def normalize(op: Op, args: Sequence[Any], params: dict[str, Any]) -> dict[str, Any]:
+        if key not in params:
+            return params
+        axis = params[key]
+        if axis is None or (type(axis) is int and axis >= 0):
+            return params  # the common case, already canonical: no copy
+        return {**params, key: normalize_axis(axis, len(_shape(args[0])), op.name)}
+
+    return normalize
 
 
 def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:

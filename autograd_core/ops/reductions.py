@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import _count, _kept_shape, _mask, _raw, _shape, primitive
+from .core import _count, _kept_shape, _mask, _raw, _shape, along_axes, primitive
 from .elementwise import exp, sqrt
 from .shape import broadcast_to
 
@@ -20,6 +20,7 @@ sum = primitive(  # noqa: A001
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjp=(_sum_vjp,),
     jvp=(lambda dx, out, x, axis=None, keepdims=False: dx.sum(axis=axis, keepdims=keepdims),),
+    normalize=along_axes(),
 )
 
 
@@ -35,6 +36,7 @@ mean_p = primitive(
     vjp=(_mean_vjp,),
     jvp=(lambda dx, out, x, axis=None, keepdims=False:
          dx.sum(axis=axis, keepdims=keepdims) / _count(x.shape, axis),),
+    normalize=along_axes(),
 )
 
 
@@ -56,11 +58,13 @@ max = primitive(  # noqa: A001
     "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
     vjp=(_extremum_vjp,),
     jvp=(_extremum_jvp,),
+    normalize=along_axes(),
 )
 min = primitive(  # noqa: A001
     "min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
     vjp=(_extremum_vjp,),
     jvp=(_extremum_jvp,),
+    normalize=along_axes(),
 )
 
 
@@ -87,6 +91,7 @@ logsumexp = primitive(
          g.reshape(_kept_shape(x.shape, axis)) * _lse_weights(x, out, axis),),
     jvp=(lambda dx, out, x, axis=None, keepdims=False:
          (dx * _lse_weights(x, out, axis)).sum(axis=axis, keepdims=keepdims),),
+    normalize=along_axes(),
 )
 
 
@@ -99,11 +104,13 @@ softmax = primitive(
     "softmax", _softmax,
     vjp=(lambda g, out, x, axis=-1: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
     jvp=(lambda dx, out, x, axis=-1: out * dx - out * (out * dx).sum(axis=axis, keepdims=True),),
+    normalize=along_axes(),
 )
 log_softmax = primitive(
     "log_softmax", lambda x, axis=-1: x - _logsumexp(x, axis=axis, keepdims=True),
     vjp=(lambda g, out, x, axis=-1: g - exp(out) * g.sum(axis=axis, keepdims=True),),
     jvp=(lambda dx, out, x, axis=-1: dx - (exp(out) * dx).sum(axis=axis, keepdims=True),),
+    normalize=along_axes(),
 )
 
 
@@ -126,6 +133,7 @@ softmax_cross_entropy_p = primitive(
     jvp=(lambda dx, out, x, y, axis=-1:
          (dx * (softmax(x, axis=axis) * y.sum(axis=axis, keepdims=True) - y)).sum(axis=axis),
          lambda dy, out, x, y, axis=-1: -(dy * log_softmax(x, axis=axis)).sum(axis=axis)),
+    normalize=along_axes(),
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import _shape, primitive
+from .core import _shape, along_axes, primitive
 
 # ---- shape and indexing ----
 
@@ -21,6 +21,7 @@ transpose_p = primitive(
     vjp=(lambda g, out, x, axes=None:
          g.transpose(None if axes is None else tuple(np.argsort(axes))),),
     jvp=(lambda dx, out, x, axes=None: dx.transpose(axes),),
+    normalize=along_axes("axes"),
 )
 broadcast_to_p = primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
@@ -75,6 +76,7 @@ concatenate_p = primitive(
     jvp=lambda dx, out, *xs, argnum, axis=0:
         scatter_add(dx, shape=out.shape, index=_concat_slice(xs, argnum, axis)),
     variadic=True,
+    normalize=along_axes(),
 )
 
 
