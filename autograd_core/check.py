@@ -192,7 +192,7 @@ def _check_input(op: Op, xs: list[np.ndarray], params: dict[str, Any], i: int,
             jv = np.broadcast_to(jv, out.shape)
         vj = np.asarray(op.vjp_rule(i)(w, out, *xs, **params))
         if vj.shape != xs[i].shape:
-            vj = unbroadcast(vj, xs[i].shape)
+            vj = unbroadcast(vj, xs[i].shape, op.name, i)
 
         @_memo
         def phi(t: float) -> float:

@@ -102,6 +102,8 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Dual:
         if rule is None:
             continue
         t = rule(a.tangent, out, *primals, **params)
+        if tuple(np.shape(t)) != np.shape(ops._raw(out)):
+            _check_broadcasts(op, i, np.shape(t), np.shape(ops._raw(out)))
         tangent = t if tangent is None else tangent + t
     out_raw = ops._raw(out)
     if out_raw.dtype.kind != "f":
@@ -115,6 +117,16 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Dual:
     d = object.__new__(Dual)
     d.primal, d.tangent = out, tangent
     return d
+
+
+def _check_broadcasts(op: Op, i: int, shape: tuple[int, ...], out: tuple[int, ...]) -> None:
+    """A tangent must broadcast to the output's shape; any other shape is a wrong JVP rule."""
+    lead = len(out) - len(shape)
+    if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, out[lead:])):
+        raise ValueError(
+            f"the forward rule of {op.name} for input {i} gave a tangent of shape {shape}, "
+            f"which does not broadcast to the output's shape {out}; the rule is wrong"
+        )
 
 
 ops.register_handler(Dual, 2, _apply)

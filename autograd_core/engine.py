@@ -63,17 +63,25 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a cotangent back to ``shape``: undoes broadcasting, the one place that does."""
+def unbroadcast(c: Any, shape: tuple[int, ...], op: str = "", index: int | None = None) -> Any:
+    """Sum a cotangent back to ``shape``: undoes broadcasting, the one place that does.
+
+    A cotangent whose shape broadcasting cannot have made from ``shape`` is a wrong rule, not
+    something to reshape: it raises, naming ``op`` and the input ``index`` when given.
+    """
     lead = len(c.shape) - len(shape)
-    if lead < 0:
-        raise ValueError(f"cotangent of shape {c.shape} cannot reduce to shape {shape}")
+    if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, c.shape[lead:])):
+        who = f"the backward rule of {op} for input {index}" if op else "a backward rule"
+        raise ValueError(
+            f"{who} gave a cotangent of shape {tuple(c.shape)}, which broadcasting cannot have "
+            f"made from the input's shape {tuple(shape)}; the rule is wrong"
+        )
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and c.shape[lead + i] != 1
     )
     if axes:
         c = np.add.reduce(c, axis=axes) if type(c) is np.ndarray else c.sum(axis=axes)
-    return c if c.shape == shape else c.reshape(shape)
+    return c if c.shape == shape else c.reshape(shape)  # only puts back kept axes of length 1
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -215,7 +223,7 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
                 c = rule(g, out, *xs, **params)
             data = p.data
             if c.shape != data.shape:
-                c = unbroadcast(c, data.shape)
+                c = unbroadcast(c, data.shape, op.name, i)
             if c.dtype is not data.dtype and c.dtype != data.dtype:
                 c = c.astype(data.dtype)
             if anomaly:
