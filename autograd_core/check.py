@@ -122,7 +122,8 @@ def _judge(reverse: float, forward: float, fd: float, scale: float, tight: float
     """Relative errors (to ``scale``, the size of the vectors dotted) and a status."""
     scale = max(scale, abs(reverse), abs(forward), abs(fd), np.finfo(np.float64).tiny)
     err_fwd, err_fd = abs(reverse - forward) / scale, abs(reverse - fd) / scale
-    if not np.isfinite(fd):
+    if not (np.isfinite(fd) and np.isfinite(reverse) and np.isfinite(forward)):
+        # a witness that is not a number proves nothing: never count it as agreement
         return err_fwd, err_fd, MISMATCH if err_fwd > tight else UNCHECKED
     if not np.isfinite(reverse) or not np.isfinite(forward) or err_fwd > tight:
         return err_fwd, err_fd, MISMATCH
@@ -367,10 +368,14 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
         tight = _mode_tol(mode_rtol, np.asarray(ops._raw(out if out is not None else w)).dtype)
         err_fwd, err_fd, status = _judge(reverse, forward, fd, max(_norm(cot), _norm(tangent)),
                                          tight, atol, rtol)
-        if status == UNCHECKED:
-            continue
         numbers = (f"reverse <J^T w, u> = {reverse:.12g}, forward <w, J u> = {forward:.12g}, "
                    f"finite difference = {fd:.12g}")
+        if status == UNCHECKED:
+            raise GradcheckError(
+                f"gradcheck: cannot check input {i} (shape {x.shape}) at this point: "
+                f"{_not_finite(x, reverse, forward, fd)} ({numbers}); check at a point where f "
+                "and its derivatives are finite",
+                i, reverse, forward, fd)
         if status != MISMATCH:
             with np.errstate(all="ignore"):
                 kinked = _kinked(phi, eps, atol, rtol)
@@ -398,6 +403,16 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
             f"difference, atol {atol:g}, rtol {rtol:g}){blame}",
             i, reverse, forward, fd, culprit)
     return True
+
+
+def _not_finite(x: np.ndarray, reverse: float, forward: float, fd: float) -> str:
+    """Why a point cannot be checked, in words."""
+    if not np.all(np.isfinite(x)):
+        return "the input holds nan or inf"
+    if not np.isfinite(fd):
+        return ("finite differences are not finite (f is nan or inf near the point: outside "
+                "its domain, or on its edge)")
+    return "the derivative is nan or inf there"
 
 
 # ---- every primitive of the op table ----
