@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -227,6 +228,32 @@ class Tensor(ArrayMethods):
             "Build a new tensor (where, concatenate, scatter) or, for a leaf, assign to .data"
         )
 
+    # ---- copying and pickling: leaves only, as in PyTorch ----
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        self._refuse_copy("pickled")
+        return (_leaf, (self.data, self._requires_grad, self.name, self.grad))
+
+    def __copy__(self) -> Tensor:
+        self._refuse_copy("copied")
+        return _leaf(self.data, self._requires_grad, self.name, self.grad)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        self._refuse_copy("deep-copied")
+        grad = None if self.grad is None else copy.deepcopy(self.grad, memo)
+        t = _leaf(self.data.copy(), self._requires_grad, self.name, grad)
+        memo[id(self)] = t
+        return t
+
+    def _refuse_copy(self, what: str) -> None:
+        # a graph is Python objects all the way down (ops, rules, parents): copying it would
+        # recurse once per node and the copy could never be backpropagated anyway
+        if self._op is not None:
+            raise RuntimeError(
+                f"only leaf tensors (made by the user, not by an op) can be {what}; this one "
+                f"was made by {self._op.name}; use t.detach() (its value, without the graph)"
+            )
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         extra = ""
@@ -265,6 +292,13 @@ def _compare(fn: Any, a: Any, b: Any) -> Tensor:
     return _node(np.asarray(fn(ops._raw(a), ops._raw(b))), False, None, (), None)
 
 
+def _leaf(data: np.ndarray, requires_grad: bool, name: str | None, grad: Any) -> Tensor:
+    """Rebuild a leaf (for pickle and deepcopy)."""
+    t = Tensor(data, requires_grad=requires_grad, name=name)
+    t.grad = grad
+    return t
+
+
 # ---- recording an op ----
 
 _new = object.__new__
@@ -291,17 +325,13 @@ def _node(
 
 
 def _constant(value: Any, like: np.dtype | None) -> Tensor:
-    """Wrap a number or array met beside a Tensor; Python numbers take the tensor's float dtype."""
-    kind = type(value)
-    if kind is float or kind is int:  # bool is not int here, by design of type()
-        if like is not None and like.kind == "f":
-            arr = np.asarray(value, dtype=like)  # as NumPy does with Python scalars: no upcast
-        else:
-            arr = _as_array(value, copy=False)
-    elif kind is np.ndarray:
-        arr = value
+    """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
+    if type(value) is np.ndarray and value.ndim:
+        arr = value  # arrays keep their dtype and promote as NumPy says
     else:
-        arr = _as_array(value, copy=False)
+        arr = ops.weak_scalar(value, like)  # Python, NumPy and 0-d scalars: no upcast
+        if arr is None:
+            arr = _as_array(value, copy=False)
     return _node(arr, False, None, (), None)
 
 

@@ -5,12 +5,13 @@ documents the names every rule uses. A primitive object carries the suffix ``_p`
 where a composite function of the same name wraps it to normalise arguments.
 """
 
-from .core import OPS, Op, Rule, _raw, float64_if_python, primitive, register_handler
+from .core import OPS, Op, Rule, _raw, float64_if_python, primitive, register_handler, weak_scalar
 from .elementwise import (
     abs,
     add,
     astype,
     clip,
+    clip_p,
     cos,
     divide,
     elu,
@@ -69,12 +70,13 @@ from .shape import (
 
 __all__ = [
     "OPS", "ArrayMethods", "Op", "Rule", "abs", "add", "astype", "broadcast_to",
-    "broadcast_to_p", "clip", "concatenate", "concatenate_p", "cos", "divide", "elu", "exp",
+    "broadcast_to_p", "clip", "clip_p", "concatenate", "concatenate_p", "cos", "divide", "elu",
+    "exp",
     "expand_dims", "float64_if_python", "getitem", "leaky_relu", "linear", "linear_p", "log",
     "log1p", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "mean_p", "min",
     "minimum", "multiply", "negative", "normalize_index", "power", "primitive",
     "register_handler", "relu", "reshape", "reshape_p", "scatter_add", "sigmoid", "sin",
     "softmax", "softmax_cross_entropy", "softmax_cross_entropy_p", "softplus", "split", "sqrt",
     "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "tanh", "transpose",
-    "transpose_p", "var", "where", "where_p", "_raw",
+    "transpose_p", "var", "weak_scalar", "where", "where_p", "_raw",
 ]

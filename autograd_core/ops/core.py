@@ -200,6 +200,21 @@ def along_axes(key: str = "axis") -> Callable[..., dict[str, Any]]:
     return normalize
 
 
+def weak_scalar(value: Any, like: np.dtype | None) -> np.ndarray | None:
+    """``value`` as a 0-d array of the float dtype ``like`` when it is a scalar met beside a
+    floating-point tensor (a Python number, a NumPy scalar or a 0-d array, not a bool), else
+    None: scalars never upcast float32 data, whatever their own dtype."""
+    if like is None or like.kind != "f":
+        return None
+    kind = type(value)
+    if kind is float or kind is int:
+        return np.asarray(value, dtype=like)
+    if isinstance(value, (np.generic, np.ndarray)) and value.ndim == 0 \
+            and value.dtype.kind in "iuf":
+        return np.asarray(value, dtype=like)
+    return None
+
+
 def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))

@@ -70,11 +70,13 @@ min = primitive(  # noqa: A001
 
 def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
     x = np.asarray(x)
-    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    # initial=-inf: an empty slice has max -inf and logsumexp -inf, as log(0) says
+    m = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0)  # a slice of all -inf must not give nan
     # shift by the max so exp cannot overflow
-    s = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore" if x.size == 0 else "warn"):
+        s = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     if keepdims:
         return s
     return s.reshape(()) if axis is None else np.squeeze(s, axis=axis)
@@ -96,7 +98,8 @@ logsumexp = primitive(
 
 
 def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))  # shift: exp cannot overflow
+    # shift by the max so exp cannot overflow (initial=-inf: an empty axis gives an empty result)
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf))
     return e / np.add.reduce(e, axis=axis, keepdims=True)
 
 
