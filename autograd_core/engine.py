@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import tensor
+from .guard import Guard, release
 from .modes import STATE, AnomalyError, detect_anomaly, enable_grad, no_grad, origin
 from .tensor import _NO_PARAMS, Tensor, _constant
 
@@ -176,11 +177,27 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
     owned: set[Tensor] = set()
     ready = [root]
     ndarray = np.ndarray
+    # guards of arrays this pass may be the last to need; released once the pass is done
+    held: list[Guard] = []
+    try:
+        _walk(root, pending, cots, owned, ready, held, found, stops, retain_graph,
+              create_graph, retain_grads, anomaly, ndarray)
+    finally:
+        if held:
+            release({id(g): g for g in held}.values())
+
+
+def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], owned: set[Tensor],
+          ready: list[Tensor], held: list[Guard], found: dict[Tensor, Any] | None, stops: Any,
+          retain_graph: bool, create_graph: bool, retain_grads: bool, anomaly: bool,
+          ndarray: type) -> None:
     while ready:
         node = ready.pop()
         g = cots.pop(node, None)
         op = node._op
         if op is None or node in stops:
+            if node._guard:
+                held.append(node._guard)
             if g is None:
                 continue
             if found is None:
@@ -195,6 +212,10 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
                     pending[p] -= 1
                     if not pending[p]:
                         ready.append(p)
+                elif p._guard:
+                    held.append(p._guard)
+            if not retain_graph:
+                node._freed = True
             continue
         if retain_grads or node._retain:
             _deposit(node, g, False, create_graph)
@@ -202,13 +223,15 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
         if create_graph:  # rules see Tensors, so the backward pass is itself recorded
             out, xs = node, parents
         elif len(parents) == 2:  # spelled out: a comprehension costs a frame per node
-            out, xs = node.data, (parents[0].data, parents[1].data)
+            out, xs = node._data, (parents[0]._data, parents[1]._data)
         elif len(parents) == 1:
-            out, xs = node.data, (parents[0].data,)
+            out, xs = node._data, (parents[0]._data,)
         else:
-            out, xs = node.data, [p.data for p in parents]
+            out, xs = node._data, [p._data for p in parents]
         for i, p in enumerate(parents):
             if not p._requires_grad:
+                if p._guard:  # a constant or an input that needs no gradient
+                    held.append(p._guard)
                 continue
             left = pending[p] - 1
             pending[p] = left
@@ -221,7 +244,7 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
                 if rule is None:
                     continue
                 c = rule(g, out, *xs, **params)
-            data = p.data
+            data = p._data
             if c.shape != data.shape:
                 c = unbroadcast(c, data.shape, op.name, i)
             if c.dtype is not data.dtype and c.dtype != data.dtype:
@@ -243,6 +266,8 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
                     owned.add(p)
         if not retain_graph:
             node._freed = True
+            if node._guard is not None:  # its data was handed out while the graph was live
+                held.append(node._guard)
 
 
 

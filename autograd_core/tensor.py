@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .guard import _FOREIGN, Guard, foreign_guard, hold_foreign
 from .modes import (  # no_grad, enable_grad, is_grad_enabled: still importable from here
     ORIGINS,
     STATE,
@@ -72,8 +73,8 @@ class Tensor(ArrayMethods):
     """An n-d array (0-d for scalars) that records the operation that produced it."""
 
     __slots__ = (
-        "data", "grad", "_requires_grad", "name",
-        "_op", "_parents", "_params", "_retain", "_freed", "__weakref__",
+        "_data", "grad", "_requires_grad", "name",
+        "_op", "_parents", "_params", "_retain", "_freed", "_guard", "__weakref__",
     )
 
     def __init__(
@@ -83,8 +84,8 @@ class Tensor(ArrayMethods):
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        self.data = _as_array(data, dtype)
-        _check_requires_grad(self.data, requires_grad)
+        self._data = _as_array(data, dtype)
+        _check_requires_grad(self._data, requires_grad)
         self.grad: Any = None
         self._requires_grad = bool(requires_grad)
         self.name = name
@@ -93,10 +94,42 @@ class Tensor(ArrayMethods):
         self._params: dict[str, Any] | None = None
         self._retain = False
         self._freed = False
+        self._guard: Guard | bool | None = False  # a leaf: guarded when an op records it
 
     __hash__ = object.__hash__  # == is elementwise, so identity is the hash
 
     # ---- attributes ----
+
+    @property
+    def data(self) -> np.ndarray:
+        """The values, a NumPy array (read-only while a graph that still needs it is live)."""
+        g = self._guard
+        if g is None:
+            if self._op is not None and not self._freed:
+                _lend(self)  # an output the graph still reads: the user may not edit it now
+        elif g is not False and g.active:
+            g.release()  # the graphs that held it may be gone: give the flag back if so
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        if value is self._data:  # ``t.data -= x`` assigns back the array it edited in place
+            return
+        if self._op is not None and not self._freed:
+            raise RuntimeError(
+                f"cannot assign .data of a tensor made by {self._op.name} before its graph is "
+                "backpropagated: the backward pass reads it; assign after backward, or build "
+                "a new tensor"
+            )
+        g = self._guard
+        if g and (g.release() or g.active):
+            raise RuntimeError(
+                "cannot assign .data of a tensor that a graph still holds (it was recorded by "
+                "an op and that graph has not been backpropagated): the backward pass would "
+                "read the new values; call backward first, or wrap the forward in no_grad()"
+            )
+        self._data = value
+        self._guard = False if self._op is None else None
 
     @property
     def requires_grad(self) -> bool:
@@ -172,7 +205,13 @@ class Tensor(ArrayMethods):
 
     def detach(self) -> Tensor:
         """A leaf sharing this tensor's data, cut from the graph."""
-        return _node(self.data, False, None, (), None)
+        if self._op is not None and not self._freed:
+            _lend(self)  # the detached tensor shares an array the graph still reads
+        elif self._guard is False:
+            self._guard = Guard(self._data)  # one guard per array, shared with the copy
+        t = _node(self._data, False, None, (), None)
+        t._guard = self._guard or False
+        return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf and return it."""
@@ -188,7 +227,7 @@ class Tensor(ArrayMethods):
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (shared, not copied)."""
+        """The data as a NumPy array (shared, not copied; read-only while a graph needs it)."""
         return self.data
 
     def tolist(self) -> Any:
@@ -312,7 +351,7 @@ def _node(
     params: dict[str, Any] | None,
 ) -> Tensor:
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad = None
     t._requires_grad = requires_grad
     t.name = None
@@ -321,13 +360,18 @@ def _node(
     t._params = params
     t._retain = False
     t._freed = False
+    t._guard = None  # an op's output or a private constant: nobody else holds the array
     return t
 
 
 def _constant(value: Any, like: np.dtype | None) -> Tensor:
     """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
     if type(value) is np.ndarray and value.ndim:
-        arr = value  # arrays keep their dtype and promote as NumPy says
+        # arrays keep their dtype and promote as NumPy says; the user holds this one, so it
+        # gets the array's shared guard when an op records it
+        t = _node(value, False, None, (), None)
+        t._guard = foreign_guard(value)
+        return t
     else:
         arr = ops.weak_scalar(value, like)  # Python, NumPy and 0-d scalars: no upcast
         if arr is None:
@@ -339,13 +383,13 @@ def _with_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
     if len(args) == 2:  # the common case: a Tensor and a number, either way round
         a, b = args
         if isinstance(a, Tensor):
-            return a, b if isinstance(b, Tensor) else _constant(b, a.data.dtype)
+            return a, b if isinstance(b, Tensor) else _constant(b, a._data.dtype)
         if isinstance(b, Tensor):
-            return _constant(a, b.data.dtype), b
+            return _constant(a, b._data.dtype), b
     like = None
     for a in args:
         if isinstance(a, Tensor):
-            like = a.data.dtype
+            like = a._data.dtype
             if like.kind == "f":
                 break
     return tuple(a if isinstance(a, Tensor) else _constant(a, like) for a in args)
@@ -360,13 +404,13 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             break
     try:
         if len(parents) == 1:
-            out = op.forward(parents[0].data, **params)
+            out = op.forward(parents[0]._data, **params)
         elif len(parents) == 2:
-            out = op.forward(parents[0].data, parents[1].data, **params)
+            out = op.forward(parents[0]._data, parents[1]._data, **params)
         else:
-            out = op.forward(*[p.data for p in parents], **params)
+            out = op.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as e:
-        shapes = ", ".join(str(p.data.shape) for p in parents)
+        shapes = ", ".join(str(p._data.shape) for p in parents)
         raise type(e)(f"{op.name}: {e} (input shapes {shapes})") from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
@@ -375,6 +419,9 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         for p in parents:
             if p._requires_grad:
                 node = _node(out, True, op, parents, params or None)
+                for q in parents:  # leaves and NumPy constants: read-only while node lives
+                    if q._guard is not None:
+                        _hold(q, node)
                 break
     if node is None:
         node = _node(out, False, None, (), None)
@@ -382,6 +429,27 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         ORIGINS[node] = user_frame()
         _check_forward_values(op, parents, out, ORIGINS[node])
     return node
+
+
+def _hold(t: Tensor, node: Tensor) -> None:
+    """``node`` will read ``t``'s array at backward time: make it read-only until then."""
+    g = t._guard
+    if g is False:
+        g = t._guard = Guard(t._data)
+    if g is not None and id(g.array) in _FOREIGN:
+        hold_foreign(g, node)
+    else:
+        g.hold(node)
+
+
+def _lend(t: Tensor) -> None:
+    """Hand out the array of a live graph's node read-only (data, numpy(), detach())."""
+    g = t._guard
+    if g is None:
+        g = t._guard = Guard(t._data)
+        g.hold(t)
+    elif not g.active:
+        g.hold(t)
 
 
 ops.register_handler(Tensor, 1, _apply)
