@@ -9,7 +9,10 @@ Rule arguments have fixed names everywhere in this file:
     **params the op's non-differentiable keyword arguments (axis, keepdims, shape, ...)
 
 A primitive lists one VJP rule and one JVP rule per input, in input order, or None for an input
-that is not differentiable. The engine calls only the rules of inputs that need them.
+that is not differentiable. The engine calls only the rules of inputs that need them. A
+primitive linear in its one input (reshape, transpose, sum, getitem...) says ``jvp=LINEAR``
+instead: its JVP is the op itself applied to the tangent. An axis-taking primitive passes
+``normalize=along_axes()`` so that its rules only ever see non-negative axes.
 
 Rules are written with operators, the methods NumPy arrays and Tensors share (``.sum``,
 ``.reshape``, ``.T``) and the ops of this table, so that one rule runs on plain arrays (an
@@ -134,9 +137,32 @@ def primitive(
     """
     if name in OPS:
         raise ValueError(f"primitive {name!r} is already in the op table")
+    if jvp is LINEAR:
+        jvp = (_tangent_through(name),)
     op = Op(name, forward, vjp, jvp, variadic, normalize)
     OPS[name] = op
     return op
+
+
+class _Linear:
+    """``jvp=LINEAR``: the op is linear in its one input, so its forward rule is the op itself
+    applied to the tangent, ``op(dx, **params)`` (HIPS autograd's ``def_linear``, JAX's
+    ``deflinear``). Then the rule cannot drift from the forward computation."""
+
+    def __repr__(self) -> str:
+        return "LINEAR"
+
+
+LINEAR: Any = _Linear()
+
+
+def _tangent_through(name: str) -> Rule:
+    def jvp(dx: Any, out: Any, x: Any, **params: Any) -> Any:
+        return OPS[name](dx, **params)
+
+    jvp.__name__ = f"{name}_jvp"
+    jvp.__qualname__ = f"linear {name}: {name}(dx)"
+    return jvp
 
 
 # ---- helpers shared by the rules ----
@@ -234,14 +260,15 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
     return math.prod(shape[i] for i in axes)
 
 
-def _float_dtype(a: Any) -> np.dtype:
+def _result_float_dtype(a: Any) -> np.dtype:
+    """The floating-point dtype ``a`` computes in: its own, or float64 for ints and bools."""
     dt = np.result_type(_raw(a))
     return dt if dt.kind == "f" else np.dtype(np.float64)
 
 
 def _mask(condition: Any, like: Any) -> np.ndarray:
     """A 0/1 array in the float dtype of ``like``: multiplies a cotangent without upcasting."""
-    return np.asarray(condition, dtype=_float_dtype(like))
+    return np.asarray(condition, dtype=_result_float_dtype(like))
 
 
 def _shape(x: Any) -> tuple[int, ...]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import _mask, _raw, primitive, weak_scalar
+from .core import LINEAR, _mask, _raw, primitive, weak_scalar
 
 # ---- elementwise: arithmetic ----
 
@@ -41,7 +41,7 @@ divide = primitive(
 negative = primitive(
     "negative", np.negative,
     vjp=(lambda g, out, x: -g,),
-    jvp=(lambda dx, out, x: -dx,),
+    jvp=LINEAR,
 )
 
 
@@ -203,7 +203,7 @@ where_p = primitive(
 astype = primitive(
     "astype", lambda x, dtype: np.asarray(x).astype(dtype),
     vjp=(lambda g, out, x, dtype: g.astype(_raw(x).dtype),),
-    jvp=(lambda dx, out, x, dtype: dx.astype(dtype),),
+    jvp=LINEAR,
 )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import _count, _kept_shape, _mask, _raw, _shape, along_axes, primitive
+from .core import LINEAR, _count, _kept_shape, _mask, _raw, _shape, along_axes, primitive
 from .elementwise import exp, sqrt
 from .shape import broadcast_to
 
@@ -19,7 +19,7 @@ def _sum_vjp(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False)
 sum = primitive(  # noqa: A001
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjp=(_sum_vjp,),
-    jvp=(lambda dx, out, x, axis=None, keepdims=False: dx.sum(axis=axis, keepdims=keepdims),),
+    jvp=LINEAR,
     normalize=along_axes(),
 )
 
@@ -34,8 +34,7 @@ mean_p = primitive(
     "mean", lambda x, axis=None, keepdims=False:
         np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(np.shape(x), axis),
     vjp=(_mean_vjp,),
-    jvp=(lambda dx, out, x, axis=None, keepdims=False:
-         dx.sum(axis=axis, keepdims=keepdims) / _count(x.shape, axis),),
+    jvp=LINEAR,
     normalize=along_axes(),
 )
 
