@@ -87,14 +87,14 @@ def unbroadcast(c: Any, shape: tuple[int, ...], op: str = "", index: int | None 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward: output of shape {root.shape} is not a scalar; pass grad=, an array "
                 f"of shape {root.shape} holding d(loss)/d(output) (ones for a plain sum)"
             )
-        seed = np.ones_like(root.data)
+        seed = np.ones_like(root._data)
     else:
-        raw = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
+        raw = grad._data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
         if raw.shape != root.shape:
             raise ValueError(
                 f"backward: grad has shape {raw.shape} but the output has shape {root.shape}"
@@ -106,7 +106,7 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
 
 
 def _check_cotangent(node: Tensor, parent_index: int, c: Any) -> None:
-    raw = c.data if isinstance(c, Tensor) else c
+    raw = c._data if isinstance(c, Tensor) else c
     if np.all(np.isfinite(raw)):
         return
     bad = "nan" if np.isnan(raw).any() else "inf"
@@ -149,7 +149,7 @@ def pullback(root: Tensor, inputs: list[Tensor], g: Any, create_graph: bool = Fa
     if create_graph:
         seed = g if isinstance(g, Tensor) else _constant(np.asarray(g), None)
     else:
-        seed = np.asarray(g.data if isinstance(g, Tensor) else g)
+        seed = np.asarray(g._data if isinstance(g, Tensor) else g)
     found: dict[Tensor, Any] = {}
     _run(root, count_consumers(root, stops), seed, found, stops, True, create_graph, False)
     return [found.get(t) for t in inputs]

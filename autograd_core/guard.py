@@ -25,17 +25,22 @@ import numpy as np
 class Guard:
     """Keeps ``array`` read-only while any node in ``holders`` is live."""
 
-    __slots__ = ("array", "holders", "active", "__weakref__")
+    __slots__ = ("array", "holders", "active", "foreign", "limit", "__weakref__")
 
-    def __init__(self, array: np.ndarray) -> None:
+    def __init__(self, array: np.ndarray, foreign: bool = False) -> None:
         self.array = array
         self.holders: list[weakref.ref[Any]] = []
         self.active = False  # True while this guard has the array's writeable flag off
+        self.foreign = foreign  # a NumPy array the user passed: released when nodes die too
+        self.limit = 64  # prune dead holders when the list reaches this: amortized O(1)
 
     def hold(self, node: Any, callback: Any = None) -> None:
         """``node`` reads the array at backward time: keep it read-only until it is freed."""
         if not self.active:
             self._protect()
+        if len(self.holders) >= self.limit:  # graphs dropped without backward leave dead refs
+            self.live()
+            self.limit = max(64, 2 * len(self.holders))
         self.holders.append(weakref.ref(node, callback))
 
     def _protect(self) -> None:
@@ -74,7 +79,7 @@ def foreign_guard(arr: np.ndarray) -> Guard:
     """The shared guard of a NumPy array the user passed to an op."""
     g = _FOREIGN.get(id(arr))
     if g is None or g.array is not arr:
-        g = _FOREIGN[id(arr)] = Guard(arr)
+        g = _FOREIGN[id(arr)] = Guard(arr, foreign=True)
     return g
 
 
@@ -100,7 +105,7 @@ def release_foreign(g: Guard) -> None:
 def release(guards: list[Guard]) -> None:
     """After a backward pass: give back every array its freed nodes were the last to hold."""
     for g in guards:
-        if id(g.array) in _FOREIGN:
+        if g.foreign:
             release_foreign(g)
         else:
             g.release()

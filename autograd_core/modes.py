@@ -26,6 +26,24 @@ class _State(threading.local):
 STATE = _State()
 
 
+class ALTERED:  # noqa: N801 - a namespace read on every op
+    """How many mode contexts (no_grad, detect_anomaly...) are open, over all threads.
+
+    While it is 0 every thread is at the defaults, so the op path skips the thread-local
+    lookup (the common case: training code outside any context). Updated under a lock.
+    """
+
+    count = 0
+
+
+_COUNT_LOCK = threading.Lock()
+
+
+def _altered(step: int) -> None:
+    with _COUNT_LOCK:
+        ALTERED.count += step
+
+
 class _SetGrad(ContextDecorator):
     """Set this thread's grad mode inside the block and restore it on the way out.
 
@@ -40,12 +58,14 @@ class _SetGrad(ContextDecorator):
 
     def __enter__(self) -> None:
         self._prev.setdefault(threading.get_ident(), []).append(STATE.enabled)
+        _altered(1)
         STATE.enabled = self._value
 
     def __exit__(self, *exc: Any) -> None:
         key = threading.get_ident()
         stack = self._prev[key]
         STATE.enabled = stack.pop()
+        _altered(-1)
         if not stack:
             del self._prev[key]
 
@@ -75,11 +95,13 @@ class AnomalyError(FloatingPointError):
 def detect_anomaly() -> Iterator[None]:
     """Raise at the first op whose forward output or backward cotangent holds NaN or inf."""
     prev = STATE.anomaly
+    _altered(1)
     STATE.anomaly = True
     try:
         yield
     finally:
         STATE.anomaly = prev
+        _altered(-1)
 
 
 # ---- where each op was called from, recorded only in detect_anomaly() mode ----

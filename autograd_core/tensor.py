@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import ops
-from .guard import _FOREIGN, Guard, foreign_guard, hold_foreign
+from .guard import Guard, foreign_guard, hold_foreign
 from .modes import (  # no_grad, enable_grad, is_grad_enabled: still importable from here
+    ALTERED,
     ORIGINS,
     STATE,
     AnomalyError,
@@ -30,7 +32,7 @@ _ENGINE: Callable[..., None] | None = None
 
 def _as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as e:
@@ -142,24 +144,24 @@ class Tensor(ArrayMethods):
                 f"requires_grad can only be changed on a leaf tensor; this one was made by "
                 f"{self._op.name} (use .detach() to get a leaf)"
             )
-        _check_requires_grad(self.data, value)
+        _check_requires_grad(self._data, value)
         self._requires_grad = bool(value)
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -222,9 +224,9 @@ class Tensor(ArrayMethods):
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: tensor of shape {self.shape} has {self.size} elements, not 1")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shared, not copied; read-only while a graph needs it)."""
@@ -232,7 +234,7 @@ class Tensor(ArrayMethods):
 
     def tolist(self) -> Any:
         """The data as nested Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -244,22 +246,22 @@ class Tensor(ArrayMethods):
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                 "use .any() or .all() on .data"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError(
@@ -271,16 +273,16 @@ class Tensor(ArrayMethods):
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         self._refuse_copy("pickled")
-        return (_leaf, (self.data, self._requires_grad, self.name, self.grad))
+        return (_leaf, (self._data, self._requires_grad, self.name, self.grad))
 
     def __copy__(self) -> Tensor:
         self._refuse_copy("copied")
-        return _leaf(self.data, self._requires_grad, self.name, self.grad)
+        return _leaf(self._data, self._requires_grad, self.name, self.grad)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         self._refuse_copy("deep-copied")
         grad = None if self.grad is None else copy.deepcopy(self.grad, memo)
-        t = _leaf(self.data.copy(), self._requires_grad, self.name, grad)
+        t = _leaf(self._data.copy(), self._requires_grad, self.name, grad)
         memo[id(self)] = t
         return t
 
@@ -294,10 +296,10 @@ class Tensor(ArrayMethods):
             )
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extra = ""
-        if self.data.dtype != np.float64:
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != np.float64:
+            extra += f", dtype={self._data.dtype}"
         if self._op is not None:
             extra += f", op={self._op.name}"
         elif self._requires_grad:
@@ -341,6 +343,7 @@ def _leaf(data: np.ndarray, requires_grad: bool, name: str | None, grad: Any) ->
 # ---- recording an op ----
 
 _new = object.__new__
+_ref = weakref.ref
 
 
 def _node(
@@ -366,14 +369,20 @@ def _node(
 
 def _constant(value: Any, like: np.dtype | None) -> Tensor:
     """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
-    if type(value) is np.ndarray and value.ndim:
+    kind = type(value)
+    if kind is float or kind is int:  # bool is not int here, by design of type()
+        if like is not None and like.kind == "f":
+            arr = np.asarray(value, dtype=like)  # as NumPy does with Python scalars: no upcast
+        else:
+            arr = _as_array(value, copy=False)
+    elif kind is np.ndarray and value.ndim:
         # arrays keep their dtype and promote as NumPy says; the user holds this one, so it
         # gets the array's shared guard when an op records it
         t = _node(value, False, None, (), None)
         t._guard = foreign_guard(value)
         return t
     else:
-        arr = ops.weak_scalar(value, like)  # Python, NumPy and 0-d scalars: no upcast
+        arr = ops.weak_scalar(value, like)  # NumPy scalars and 0-d arrays: no upcast either
         if arr is None:
             arr = _as_array(value, copy=False)
     return _node(arr, False, None, (), None)
@@ -415,17 +424,25 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     node = None
-    if STATE.enabled:
+    if not ALTERED.count:  # no mode context open in any thread: the defaults, no lookup
+        enabled, anomaly = True, False
+    else:
+        enabled, anomaly = STATE.enabled, STATE.anomaly
+    if enabled:
         for p in parents:
             if p._requires_grad:
                 node = _node(out, True, op, parents, params or None)
                 for q in parents:  # leaves and NumPy constants: read-only while node lives
-                    if q._guard is not None:
-                        _hold(q, node)
+                    g = q._guard
+                    if g is not None:
+                        if g and g.active and len(g.holders) < g.limit and not g.foreign:
+                            g.holders.append(_ref(node))  # the common case, inline
+                        else:
+                            _hold(q, node)
                 break
     if node is None:
         node = _node(out, False, None, (), None)
-    if STATE.anomaly:
+    if anomaly:
         ORIGINS[node] = user_frame()
         _check_forward_values(op, parents, out, ORIGINS[node])
     return node
@@ -436,7 +453,7 @@ def _hold(t: Tensor, node: Tensor) -> None:
     g = t._guard
     if g is False:
         g = t._guard = Guard(t._data)
-    if g is not None and id(g.array) in _FOREIGN:
+    if g.foreign:
         hold_foreign(g, node)
     else:
         g.hold(node)

@@ -186,3 +186,11 @@ def test_a_user_read_only_array_stays_read_only():
     w = Tensor([1.0, 1.0], requires_grad=True)
     (w * a).sum().backward()
     assert not a.flags.writeable
+
+
+def test_forward_passes_without_backward_do_not_pile_up_holders():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(5_000):
+        (w * 2).sum()  # dropped at once: evaluation with grad mode on
+    assert len(w._guard.holders) < 200  # dead holders are pruned as the list grows
+    w.data -= 1  # and the leaf is writeable: no live graph holds it

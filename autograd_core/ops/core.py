@@ -172,7 +172,10 @@ def _raw(a: Any) -> Any:
     """The plain NumPy value behind a Tensor, a Dual's primal, or an array (for masks)."""
     while hasattr(a, "primal"):
         a = a.primal
-    return np.asarray(a)
+    if type(a) is np.ndarray:
+        return a
+    inner = getattr(a, "_data", None)  # a Tensor's array, read internally: not handed out
+    return inner if type(inner) is np.ndarray else np.asarray(a)
 
 
 def float64_if_python(value: Any, arr: np.ndarray, kinds: str = "iu") -> np.ndarray:
