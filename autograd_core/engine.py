@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import tensor
-from .guard import Guard, release
+from .guard import release_unheld
 from .modes import STATE, AnomalyError, detect_anomaly, enable_grad, no_grad, origin
 from .tensor import _NO_PARAMS, Tensor, _constant
 
@@ -177,18 +177,16 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
     owned: set[Tensor] = set()
     ready = [root]
     ndarray = np.ndarray
-    # guards of arrays this pass may be the last to need; released once the pass is done
-    held: list[Guard] = []
     try:
-        _walk(root, pending, cots, owned, ready, held, found, stops, retain_graph,
-              create_graph, retain_grads, anomaly, ndarray)
+        _walk(root, pending, cots, owned, ready, found, stops, retain_graph, create_graph,
+              retain_grads, anomaly, ndarray)
     finally:
-        if held:
-            release({id(g): g for g in held}.values())
+        if not retain_graph:
+            release_unheld()  # arrays this pass was the last to need are writeable again
 
 
 def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], owned: set[Tensor],
-          ready: list[Tensor], held: list[Guard], found: dict[Tensor, Any] | None, stops: Any,
+          ready: list[Tensor], found: dict[Tensor, Any] | None, stops: Any,
           retain_graph: bool, create_graph: bool, retain_grads: bool, anomaly: bool,
           ndarray: type) -> None:
     while ready:
@@ -196,8 +194,6 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
         g = cots.pop(node, None)
         op = node._op
         if op is None or node in stops:
-            if node._guard:
-                held.append(node._guard)
             if g is None:
                 continue
             if found is None:
@@ -212,8 +208,6 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
                     pending[p] -= 1
                     if not pending[p]:
                         ready.append(p)
-                elif p._guard:
-                    held.append(p._guard)
             if not retain_graph:
                 node._freed = True
             continue
@@ -230,8 +224,6 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
             out, xs = node._data, [p._data for p in parents]
         for i, p in enumerate(parents):
             if not p._requires_grad:
-                if p._guard:  # a constant or an input that needs no gradient
-                    held.append(p._guard)
                 continue
             left = pending[p] - 1
             pending[p] = left
@@ -266,8 +258,6 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
                     owned.add(p)
         if not retain_graph:
             node._freed = True
-            if node._guard is not None:  # its data was handed out while the graph was live
-                held.append(node._guard)
 
 
 

@@ -9,7 +9,9 @@ The flag comes back once no live graph holds the array: when backward frees the 
 graph is dropped and collected).
 
 A ``Guard`` belongs to one array and lists weakly the recorded nodes holding it; a node is
-live until backward frees it or it is collected. The cost is one weak reference per use of a
+live until backward frees it or it is collected. Each backward pass that frees a graph sweeps
+the active guards; the getter of ``Tensor.data`` checks its own guard too (for a graph
+dropped without backward). The cost is one weak reference per use of a
 leaf or NumPy constant by a recorded op, and nothing for intermediate results until the user
 asks for their data.
 """
@@ -48,6 +50,7 @@ class Guard:
         if arr.flags.writeable:
             arr.flags.writeable = False
             self.active = True
+            ACTIVE.add(self)
         # else: read-only already (a broadcast view, the user's choice): nothing to restore
 
     def live(self) -> bool:
@@ -68,7 +71,11 @@ class Guard:
             except ValueError:  # a view whose base became read-only meanwhile: leave it
                 pass
             self.active = False
+            ACTIVE.discard(self)
 
+
+# every guard that has its array's flag off; backward sweeps them when it frees a graph
+ACTIVE: set[Guard] = set()
 
 # NumPy arrays met as constants, by id: two ops using one user array share one guard. An
 # entry lives while its guard is active (the array is kept alive by it, so the id is unique).
@@ -102,9 +109,9 @@ def release_foreign(g: Guard) -> None:
         del _FOREIGN[id(g.array)]
 
 
-def release(guards: list[Guard]) -> None:
-    """After a backward pass: give back every array its freed nodes were the last to hold."""
-    for g in guards:
+def release_unheld() -> None:
+    """After a backward pass: give back every array no live node holds any more."""
+    for g in list(ACTIVE):
         if g.foreign:
             release_foreign(g)
         else:
