@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .harness import markdown
+from .targets import targets_table
 from .workloads import PEERS, WORKLOADS, machine
 
 
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         rows += WORKLOADS[name](args.quick)
         print(f"  {name} took {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
-    table = markdown(rows)
+    table = markdown(rows) + "\n\nTargets (issues 14 and 13), from the rows above:\n\n" + (
+        targets_table(rows))
     print(table)
     info = machine()
     args.out.mkdir(parents=True, exist_ok=True)
