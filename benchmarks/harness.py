@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -51,6 +53,47 @@ def _flat(result: Any) -> list[np.ndarray]:
     if isinstance(result, (list, tuple)):
         return [a for r in result for a in _flat(r)]
     return [np.asarray(result, dtype=np.float64)]
+
+
+@contextmanager
+def pinned_threads(n: int) -> Iterator[None]:
+    """Give every engine the same ``n`` BLAS/OpenMP threads: NumPy's BLAS and PyTorch's pool.
+
+    On a shared machine a BLAS thread that waits for a busy core turns a 30 us matmul into
+    milliseconds (measured: 49 small LSTM matmuls took 1.5 s on 2 threads, 1.5 ms on 1), so
+    an engine's time would mostly be the neighbours' load. Fresh processes started inside
+    (the memory workload's) get the same limit through the environment.
+    """
+    saved_env = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: str(n) for k in _THREAD_VARS})
+    limiter = None
+    if installed("threadpoolctl"):
+        from threadpoolctl import threadpool_limits
+
+        limiter = threadpool_limits(n)
+    torch_threads = None
+    if PEERS["pytorch"]:
+        import torch
+
+        torch_threads = torch.get_num_threads()
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+        if torch_threads is not None:
+            import torch
+
+            torch.set_num_threads(torch_threads)
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def check_agree(results: dict[str, Any], rtol: float, atol: float, workload: str) -> None:
