@@ -10,7 +10,9 @@ threshold is pinned at 64 KiB (MALLOC_MMAP_THRESHOLD_), so every array above tha
 NumPy and in PyTorch alike, is mapped when allocated and returned when freed (by default the
 threshold drifts up and freed memory stays in the heap, hiding reuse), and NumPy's hugepage
 advice is off (NUMPY_MADVISE_HUGEPAGE=0) so that its pages are counted in 4 KiB as PyTorch's.
-For the engines that allocate through NumPy, tracemalloc's peak is reported beside, as a check.
+The kernel keeps its resident-set counters per CPU and sums them approximately, so a reading
+is good to about 0.1 MiB (a tiny step may even read slightly negative). For the engines that
+allocate through NumPy, tracemalloc's peak is reported beside, as a check.
 
 Run as ``python -m benchmarks.memory WORKLOAD ENGINE [--quick]``; it prints one JSON line.
 """

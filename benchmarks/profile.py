@@ -230,6 +230,9 @@ TARGETS = {"small_ops": small_ops, "deep_chain": deep_chain, "mlp_memory": mlp_m
            "lstm": lstm, "fit": fit}
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or list(TARGETS):
-        print(f"==== {name} ====")
-        TARGETS[name]()
+    from .harness import pinned_threads
+
+    with pinned_threads(1):  # as `python -m benchmarks` runs them
+        for name in sys.argv[1:] or list(TARGETS):
+            print(f"==== {name} ====")
+            TARGETS[name]()

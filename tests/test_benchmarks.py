@@ -26,8 +26,10 @@ def test_workload_runs_at_tiny_size(name):
         if r.note in CANNOT_RUN:
             assert math.isnan(r.median)
             continue
-        if r.unit == "MiB":  # a tiny step can fit in pages the process already holds
-            assert math.isfinite(r.median) and r.median >= 0, r
+        if r.unit == "MiB":
+            # a tiny step can fit in pages the process already holds, and the kernel's
+            # resident-set counters are approximate by a few dozen pages
+            assert math.isfinite(r.median) and r.median > -0.5, r
         else:
             assert math.isfinite(r.median) and r.median > 0 and r.min > 0, r
 
