@@ -82,9 +82,12 @@ def check_numeric(array: np.ndarray, name: str, caller: str) -> np.ndarray:
     if kind in "biu":
         return array
     if kind in "fc":
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(array.sum()):  # one pass, no temporary: the usual case
+                return array
         finite = np.isfinite(array)
         if finite.all():
-            return array
+            return array  # the sum overflowed, every value is finite
         index = np.unravel_index(int(np.argmin(finite.reshape(-1))), array.shape)
         bad = array[index]
         raise ValueError(
