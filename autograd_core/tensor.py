@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import display, ops
 from .ops import ArrayMethods, Op
 
 _ALLOWED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
@@ -262,6 +262,8 @@ class Tensor(ArrayMethods):
         if self.name:
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
+
+    def _repr_html_(self) -> str: return display.tensor_html(self)  # Jupyter's rich display
 
     # the hottest operators skip the op's type dispatch when the other side is plain
     __add__ = _fast(ops.add)

@@ -3,7 +3,8 @@ per-layer gradient norms.
 
 matplotlib is an optional extra (``pip install autograd-core[plot]``), imported on first use.
 On a machine without a display the Agg backend is chosen, so scripts and CI render to files.
-Every plot function returns the matplotlib ``Figure``; given ``path`` (``.png`` or ``.svg``)
+Every plot function returns the matplotlib ``Figure`` (in a notebook it shows once, as the
+cell's value or through ``display(fig)``); given ``path`` (``.png`` or ``.svg``)
 it writes the picture there atomically instead and returns the path, so
 ``plot_history(h, "runs/curves.png")`` reads as "write this file". ``save_figure(fig, path)``
 writes a Figure you kept.
@@ -86,8 +87,17 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Pa
     return path
 
 
+def _inline_backend() -> bool:
+    """Whether pyplot draws into a notebook by itself after each cell (matplotlib-inline)."""
+    return "inline" in str(_pyplot().get_backend())
+
+
 def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure | Path:
     if path is None:
+        if _inline_backend():
+            # the inline backend shows every open figure after the cell, and IPython shows
+            # the returned Figure as the cell's value: closed, it is shown once, as the value
+            _pyplot().close(fig)
         return fig
     try:
         return save_figure(fig, path)
@@ -157,6 +167,7 @@ def plot_history(
                 ax.plot(epochs, values, color=color, label=label,
                         marker="o" if len(values) <= 20 else None, markersize=3)
         ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)  # no epoch 1.5
         ax.set_ylabel(name)
         ax.set_title(name if name == "lr" else f"{name} per epoch")
         if name == "lr":
