@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import importlib
 import os
 import secrets
@@ -418,6 +419,19 @@ def _pair(images_path: Path, labels_path: Path) -> Dataset:
     return images, labels
 
 
+def _offline_help(url: str, error: BaseException, cache: Path) -> str:
+    """Which download failed, why, and how to use files fetched some other way."""
+    reason = getattr(error, "reason", None) or error
+    names = ", ".join(stem + ".gz" for stem in FASHION_MNIST_FILES.values())
+    return (
+        f"load_fashion_mnist: could not download {url} ({reason}). Without a network, fetch "
+        f"the four files ({names}; gzipped or not) some other way, then either put them in "
+        f"{cache}, where they are looked for first, or point the loader at their folder: "
+        f"nn.datasets.load_fashion_mnist(path=FOLDER), or on the command line "
+        f"`autograd-core train --dataset fashion_mnist --fashion-mnist-path FOLDER`"
+    )
+
+
 def load_fashion_mnist(
     path: str | os.PathLike | None = None,
     cache_dir: str | os.PathLike | None = None,
@@ -451,7 +465,13 @@ def load_fashion_mnist(
                     raise FileNotFoundError(
                         f"load_fashion_mnist: {target} is missing and download=False"
                     )
-                _download_verified(base_url.rstrip("/") + "/" + name, target, hashes[name])
+                url = base_url.rstrip("/") + "/" + name
+                try:
+                    _download_verified(url, target, hashes[name])
+                except ChecksumError:
+                    raise
+                except (OSError, http.client.HTTPException) as e:
+                    raise ConnectionError(_offline_help(url, e, folder)) from e
             found[key] = target
     train = _pair(found["train_images"], found["train_labels"])
     test = _pair(found["test_images"], found["test_labels"])
