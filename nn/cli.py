@@ -30,7 +30,7 @@ import autograd_core as ag
 
 from . import datasets
 from .callbacks import TensorBoard
-from .data import StandardScaler, train_test_split
+from .data import StandardScaler, random_subset, train_test_split
 from .files import atomic_write
 from .losses import get_loss
 from .models import MLP
@@ -78,8 +78,7 @@ def _bundled(load: Callable[[], tuple[np.ndarray, np.ndarray]]) -> Loader:
     def loader(n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
         X, y = load()
         if n is not None and n < len(X):  # a random subset, the same one for the same seed
-            keep = np.sort(np.random.default_rng(seed).permutation(len(X))[:n])
-            X, y = X[keep], y[keep]
+            X, y = random_subset(X, y, n=n, seed=seed)
         return X, y
 
     return loader
@@ -121,8 +120,7 @@ def _fashion_mnist(path: str | None, n: int | None, seed: int) -> tuple[np.ndarr
     X_train = X_train.reshape(len(X_train), -1) / 255.0
     X_test = X_test.reshape(len(X_test), -1) / 255.0
     if n is not None and n < len(X_train):
-        keep = np.sort(np.random.default_rng(seed).permutation(len(X_train))[:n])
-        X_train, y_train = X_train[keep], y_train[keep]
+        X_train, y_train = random_subset(X_train, y_train, n=n, seed=seed)
     return X_train, X_test, y_train.astype(np.int64), y_test.astype(np.int64)
 
 

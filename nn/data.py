@@ -26,6 +26,7 @@ __all__ = [
     "n_batches",
     "one_hot",
     "prepare_arrays",
+    "random_subset",
     "split_validation",
     "split_validation_data",
     "standardize",
@@ -134,6 +135,15 @@ def train_test_split(
     if y is None:
         return X[train], X[test]
     return X[train], X[test], y[train], y[test]
+
+
+def random_subset(*arrays: Any, n: int, seed: Seed = None) -> tuple[np.ndarray, ...]:
+    """``n`` samples drawn without replacement (the same ones for the same seed), in their
+    original order, from each array."""
+    converted = [_as_array(a, f"array {i}") for i, a in enumerate(arrays)]
+    total = check_consistent_length(**{f"array {i}": a for i, a in enumerate(converted)})
+    keep = np.sort(_rng(seed, "random_subset").permutation(total)[:n])
+    return tuple(a[keep] for a in converted)
 
 
 def split_validation(*arrays: Any, fraction: float, what: str = "validation fraction"

@@ -11,7 +11,7 @@ import hashlib
 import http.client
 import importlib
 import os
-import secrets
+import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .data import Seed, _rng
+from .files import atomic_writer
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
@@ -365,32 +366,50 @@ def _fetch(url: str, out: BinaryIO) -> None:
             out.write(chunk)
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+# a failed download (no network, a refused or cut connection, a bad HTTP answer), as opposed
+# to a failed write
+_NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError,
+                   TimeoutError)
+
+
+class _FetchError(Exception):
+    """Carries a network error through the atomic writer, which relabels OSErrors."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Hashing:
+    """A file-like object that hashes what it writes on its way to the real file."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.digest = out, hashlib.sha256()
+
+    def write(self, chunk: bytes) -> int:
+        self.digest.update(chunk)
+        return self.out.write(chunk)
 
 
 def _download_verified(url: str, dest: Path, sha256: str) -> None:
-    """Download to a temporary file beside dest, check its SHA-256, then rename it into place."""
+    """Download into place atomically (``nn.files``), keeping it only if its SHA-256 matches."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.part")
     try:
-        with open(tmp, "xb") as out:
-            _fetch(url, out)
-            out.flush()
-            os.fsync(out.fileno())
-        digest = _sha256_of(tmp)
-        if digest != sha256.lower():
-            raise ChecksumError(
-                f"{url}: SHA-256 is {digest}, expected {sha256}; the file was "
-                f"not kept in {dest.parent}"
-            )
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with atomic_writer(dest) as out:
+            hashing = _Hashing(out)
+            try:
+                _fetch(url, hashing)
+            except _NETWORK_ERRORS as e:
+                # not an OSError on its way out, so the writer does not call it a write error
+                raise _FetchError(e) from e
+            digest = hashing.digest.hexdigest()
+            if digest != sha256.lower():  # inside the writer: a bad file is never renamed in
+                raise ChecksumError(
+                    f"{url}: SHA-256 is {digest}, expected {sha256}; the file was "
+                    f"not kept in {dest.parent}"
+                )
+    except _FetchError as e:
+        raise ConnectionError(_offline_help(url, e.error, dest.parent)) from e.error
 
 
 def _find_in_folder(folder: Path, stem: str) -> Path:
@@ -465,13 +484,7 @@ def load_fashion_mnist(
                     raise FileNotFoundError(
                         f"load_fashion_mnist: {target} is missing and download=False"
                     )
-                url = base_url.rstrip("/") + "/" + name
-                try:
-                    _download_verified(url, target, hashes[name])
-                except ChecksumError:
-                    raise
-                except (OSError, http.client.HTTPException) as e:
-                    raise ConnectionError(_offline_help(url, e, folder)) from e
+                _download_verified(base_url.rstrip("/") + "/" + name, target, hashes[name])
             found[key] = target
     train = _pair(found["train_images"], found["train_labels"])
     test = _pair(found["test_images"], found["test_labels"])

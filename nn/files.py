@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write", "atomic_writer"]
+__all__ = ["atomic_write", "atomic_writer", "make_parents"]
 
 _PID_DIGITS = 8  # the temporary name's hex starts with the writer's process id
 
@@ -140,6 +140,21 @@ def atomic_writer(path: str | os.PathLike) -> Iterator[BinaryIO]:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(folder)
+
+
+def make_parents(path: str | os.PathLike) -> None:
+    """Create the missing folders above ``path``; an error names ``path`` and what to do."""
+    shown = Path(os.fspath(path))
+    if os.fspath(path) == "":
+        raise FileNotFoundError(errno.ENOENT, "cannot write '': the path is empty; give a "
+                                              "file name")
+    try:
+        shown.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file where a folder should be
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot write {str(shown)!r}: {exc.strerror}"
+                                 f"; {_hint(errno.ENOTDIR, shown, shown.parent)}") from None
+    except OSError as exc:
+        raise _user_error(exc, shown, shown.parent) from None
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:

@@ -121,7 +121,6 @@ def save_state(
     path: str | os.PathLike, state: Mapping[str, Any], metadata: Mapping[str, str] | None = None
 ) -> None:
     """Write named arrays and str->str metadata to a safetensors file, atomically."""
-    path = Path(path)
     arrays = _prepare(state)
     stored = _prepare_metadata(metadata)
     try:

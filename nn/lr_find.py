@@ -102,7 +102,9 @@ def lr_find(
     ``compile``. Each of the ``num_steps`` steps takes the next mini-batch of a shuffled pass
     (``seed``) with ``lr = start_lr * (end_lr / start_lr) ** (i / (num_steps - 1))``.
     ``smooth`` is the moving-average factor of the loss; the run stops when the smoothed loss
-    exceeds ``diverge`` times its lowest value, or is not finite.
+    exceeds ``diverge`` times its lowest value, or is not finite. Each step is the model's own
+    ``train_step``, the one ``fit`` runs; ``seed=None`` follows ``nn.set_seed`` (key
+    ``"lr_find"``), so it does not change what ``fit`` draws afterwards.
     """
     if not 0 < start_lr < end_lr:
         raise ValueError(f"lr_find: need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")

@@ -30,6 +30,7 @@ from .registry import (
 )
 from .regularizers import get_regularizer
 from .seeding import SeedLike, make_rng
+from .shapes import as_shape, float_dtype, shape_of
 from .trainer import Trainer
 
 __all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deserialize_layer",
@@ -38,7 +39,9 @@ __all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deser
 # Bumped whenever the module tree may have changed shape (a Module or Parameter attribute set,
 # a layer added or built), so that naming parameters on every call costs one comparison.
 _STRUCTURE = {"version": 0, "named": (None, -1)}
-_ADDED_LOSSES = {"any": False}  # whether add_loss was ever called: calls clear them then
+# whether add_loss / a regularized add_weight was ever called: until then, calls need not
+# clear added losses and ``losses`` need not walk the model
+_ADDED_LOSSES = {"any": False, "penalties": False}
 
 
 def _structure_changed() -> None:
@@ -47,31 +50,6 @@ def _structure_changed() -> None:
 
 def _is_container(value: Any) -> bool:
     return isinstance(value, (Module, ag.Tensor, list, tuple, dict))
-
-
-def _as_shape(input_shape: Any) -> tuple:
-    """A build shape: an int width means ``(None, width)``; None entries stay None."""
-    if isinstance(input_shape, (int, np.integer)) and not isinstance(input_shape, bool):
-        return (None, int(input_shape))
-    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], tuple):
-        return input_shape  # several inputs: a list of shapes
-    return tuple(None if d is None else int(d) for d in input_shape)
-
-
-def _shape_of(x: Any) -> Any:
-    """The build shape of a first input: its shape with the batch axis (the first) as None;
-    a 1-D input, one sample without a batch axis, is passed as is."""
-    if isinstance(x, (list, tuple)) and x and all(hasattr(v, "shape") for v in x):
-        return [_shape_of(v) for v in x]
-    shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
-    return (None, *shape[1:]) if len(shape) >= 2 else tuple(shape)
-
-
-def _float_dtype(dtype: Any, owner: str) -> np.dtype:
-    dt = np.dtype(np.float32 if dtype is None else dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{owner}: dtype must be a floating-point type, got {dt}")
-    return dt
 
 
 class Parameter(ag.Tensor):
@@ -182,7 +160,7 @@ class Module(Trainer, metaclass=_LayerType):
             raise TypeError(f"{owner}: name must be a str, got {name!r}")
         self._name = name
         self.training = True
-        self.dtype = _float_dtype(dtype, owner)
+        self.dtype = float_dtype(dtype, owner)
         self._rng = make_rng(seed)
         if not trainable:
             self.trainable = False
@@ -196,7 +174,7 @@ class Module(Trainer, metaclass=_LayerType):
             input_shape = (int(input_dim),)
         if input_shape is not None:
             # the metaclass builds the layer once the subclass's __init__ has finished
-            self._build_input_shape = (None, *_as_shape(tuple(input_shape)))
+            self._build_input_shape = (None, *as_shape(tuple(input_shape)))
 
     def __setattr__(self, name: str, value: Any) -> None:
         if _is_container(value):
@@ -229,11 +207,11 @@ class Module(Trainer, metaclass=_LayerType):
 
     def build(self, input_shape: Any) -> None:
         """Create the weights for inputs of ``input_shape`` (batch axis None)."""
-        self._build_input_shape = _as_shape(input_shape)
+        self._build_input_shape = as_shape(input_shape)
         self.built = True
 
     def _build_for(self, input_shape: Any) -> None:
-        shape = _as_shape(input_shape)
+        shape = as_shape(input_shape)
         self.build(shape)
         self._build_input_shape = shape
         self.built = True
@@ -242,7 +220,7 @@ class Module(Trainer, metaclass=_LayerType):
     def compute_output_shape(self, input_shape: Any) -> tuple:
         """The output's shape for inputs of ``input_shape`` (batch axis None), without
         computing it; this default runs one sample of zeros through the layer."""
-        shape = _as_shape(input_shape)
+        shape = as_shape(input_shape)
         if any(d is None for d in shape[1:]):
             raise ValueError(f"{self._label()}: cannot tell the output shape for input shape "
                              f"{shape} with unknown sizes")
@@ -270,7 +248,7 @@ class Module(Trainer, metaclass=_LayerType):
         """A new Parameter of ``shape``, drawn with ``self.rng``; ``regularizer``'s penalty
         joins ``self.losses``. Assign it to an attribute to make it part of the layer."""
         shape = tuple(int(n) for n in ((shape,) if np.isscalar(shape) else shape))
-        dtype = _float_dtype(self.dtype if dtype is None else dtype, self._label())
+        dtype = float_dtype(self.dtype if dtype is None else dtype, self._label())
         init = get_initializer(initializer)
         value = np.asarray(init(shape, dtype, self.rng), dtype=dtype)
         if value.shape != shape:
@@ -281,7 +259,8 @@ class Module(Trainer, metaclass=_LayerType):
         self._own_trainable[id(p)] = (p, bool(trainable))
         penalty = get_regularizer(regularizer)
         if penalty is not None:
-            self._regularizers.append((penalty, p))
+            _ADDED_LOSSES["penalties"] = True
+            vars(self).setdefault("_penalties", []).append((penalty, p))
         return p
 
     @property
@@ -290,12 +269,6 @@ class Module(Trainer, metaclass=_LayerType):
         if "_trainable_flags" not in vars(self):
             object.__setattr__(self, "_trainable_flags", {})
         return vars(self)["_trainable_flags"]
-
-    @property
-    def _regularizers(self) -> list[tuple[Any, Parameter]]:
-        if "_penalties" not in vars(self):
-            object.__setattr__(self, "_penalties", [])
-        return vars(self)["_penalties"]
 
     def add_loss(self, loss: Any) -> None:
         """Add a 0-d Tensor to ``losses`` (cleared at the start of each outermost call)."""
@@ -307,9 +280,11 @@ class Module(Trainer, metaclass=_LayerType):
     @property
     def losses(self) -> list[ag.Tensor]:
         """The weight penalties and added losses of this layer and its sublayers."""
+        if not (_ADDED_LOSSES["any"] or _ADDED_LOSSES["penalties"]):
+            return []
         out = []
         for m in self.modules():
-            out += [reg(p) for reg, p in m._regularizers if _holds(m, p)]
+            out += [reg(p) for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
             out += vars(m).get("_added_losses", [])
         return out
 
@@ -372,7 +347,7 @@ class Module(Trainer, metaclass=_LayerType):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.built and args:
-            self._build_for(_shape_of(args[0]))
+            self._build_for(shape_of(args[0]))
         outermost = Module._depth == 0
         if outermost:
             self._name_parameters()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from ..files import make_parents
 from .base import Callback, Logs
 from .monitor import Monitor
 
@@ -64,7 +64,7 @@ class ModelCheckpoint(Callback):
             self.best = current
             self.best_epoch = epoch
         path = self._path(epoch, logs)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        make_parents(path)
         self.model.save_weights(path)
         self.last_saved = path
         if self.verbose and not self.save_best_only:
