@@ -26,10 +26,18 @@ import numpy as np
 import autograd_core as ag
 
 from .files import atomic_write, make_parents
-from .module import Module
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from .module import Module
+
+
+def _is_model(obj: Any) -> bool:
+    """Whether ``obj`` is a Module, known by its methods: importing nn.module here would close
+    a cycle (module -> trainer -> callbacks -> History, which draws itself with this file)."""
+    return callable(getattr(obj, "named_parameters", None)) and callable(
+        getattr(obj, "mode", None))
 
 __all__ = [
     "gradient_norms",
@@ -183,7 +191,7 @@ def plot_history(
 
 def _predict_fn(model_or_predict_fn: Any) -> Callable[[np.ndarray], np.ndarray]:
     """A function from a batch of points to an array of outputs, without recording a graph."""
-    if isinstance(model_or_predict_fn, Module):
+    if _is_model(model_or_predict_fn):
         model = model_or_predict_fn
 
         def predict(X: np.ndarray) -> np.ndarray:
@@ -375,7 +383,7 @@ def gradient_norms(model_or_params: Any, by: str = "layer") -> dict[str, float]:
     """
     if by not in ("layer", "parameter"):
         raise ValueError(f"gradient_norms: by must be 'layer' or 'parameter', got {by!r}")
-    if isinstance(model_or_params, Module):
+    if _is_model(model_or_params):
         named = list(model_or_params.named_parameters())
     elif isinstance(model_or_params, Mapping):
         named = [(str(k), v) for k, v in model_or_params.items()]
