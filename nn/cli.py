@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ import autograd_core as ag
 
 from . import datasets
 from .callbacks import TensorBoard
+from .callbacks.progbar import terminal_width, wrap_items
 from .data import StandardScaler, random_subset, train_test_split
 from .files import atomic_write
 from .losses import get_loss
@@ -266,10 +268,20 @@ def _progress(epochs: int) -> Any:
 
     def report(epoch: int, logs: dict[str, float] | None) -> None:
         if (epoch + 1) % every == 0 or epoch + 1 == epochs:
-            values = "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items() if k != "lr")
-            print(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {values}", flush=True)
+            items = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}",
+                     *(f"{k} {v:.4g}" for k, v in (logs or {}).items() if k != "lr")]
+            # on a terminal, lines break between values (never inside one); a log keeps one line
+            width = terminal_width(sys.stdout) - 1 if sys.stdout.isatty() else None
+            print("\n".join(wrap_items(items, width, indent="    ", sep="  ")), flush=True)
 
     return LambdaCallback(on_epoch_end=report)
+
+
+def _wrapped(text: str) -> str:
+    """``text`` broken between words at the terminal's width; one line for a log or a pipe."""
+    if not sys.stdout.isatty():
+        return text
+    return textwrap.fill(text, terminal_width(sys.stdout) - 1, subsequent_indent="    ")
 
 
 def _silent(*args: Any, **kwargs: Any) -> None:
@@ -320,11 +332,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model = build_model(config, seed=args.seed)
     sizes = [config["input_dim"], *args.hidden, config["output_dim"]]
     n_val = len(data.X_train) - int(len(data.X_train) * 0.8)
-    say(f"{PROG} train: MLP {sizes} ({args.activation}, output "
-        f"{head['output_activation'] or 'linear'}, loss {head['loss']}) on {args.dataset}: "
-        f"{len(data.X_train) - n_val} training, {n_val} validation, {len(data.X_test)} test "
-        f"samples; {args.optimizer} lr={args.lr}, {args.epochs} epochs of batch "
-        f"{args.batch_size}")
+    say(_wrapped(f"{PROG} train: MLP {sizes} ({args.activation}, output "
+                 f"{head['output_activation'] or 'linear'}, loss {head['loss']}) on "
+                 f"{args.dataset}: {len(data.X_train) - n_val} training, {n_val} validation, "
+                 f"{len(data.X_test)} test samples; {args.optimizer} lr={args.lr}, "
+                 f"{args.epochs} epochs of batch {args.batch_size}"))
 
     optimizer = get_optimizer(args.optimizer, model.parameters(), lr=args.lr)
     model.compile(optimizer=optimizer, loss=head["loss"], metrics=head["metrics"])

@@ -65,19 +65,20 @@ def terminal_width(stream: TextIO | None = None) -> int:
     return terminal_size(stream)[0]
 
 
-def wrap_items(items: list[str], width: int | None, indent: str = "") -> list[str]:
-    """Join ``items`` with " - " into lines of at most ``width`` characters (None: one line),
+def wrap_items(items: list[str], width: int | None, indent: str = "", sep: str = " - "
+               ) -> list[str]:
+    """Join ``items`` with ``sep`` into lines of at most ``width`` characters (None: one line),
     breaking only between items; continuation lines start with ``indent``."""
     lines: list[str] = []
     line = ""
     for item in items:
         if not line:
             line = (indent if lines else "") + item
-        elif width is not None and len(line) + 3 + len(item) > width:
+        elif width is not None and len(line) + len(sep) + len(item) > width:
             lines.append(line)
             line = indent + item
         else:
-            line += " - " + item
+            line += sep + item
     if line or not lines:
         lines.append(line)
     return lines

@@ -107,6 +107,24 @@ def test_train_prints_progress_test_metrics_and_the_files(capsys, tmp_path):
         assert name in stdout
 
 
+def test_train_on_a_narrow_terminal_breaks_lines_between_values(capsys, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    capsys.readouterr()
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    status, stdout, _ = run(capsys, "train", "--out", str(tmp_path / "r"), *QUICK)
+    assert status == 0
+    lines = stdout.splitlines()
+    wrapped = lines[:[i for i, line in enumerate(lines) if line.startswith("trained in")][0]]
+    assert all(len(line) < 60 for line in wrapped) and len(wrapped) > 6  # header and epochs
+    progress = [line for line in wrapped if line.startswith(("epoch", "    val_"))]
+    assert any(line.startswith("    val_") for line in progress)  # a broken epoch line
+    history = json.loads((tmp_path / "r" / "history.json").read_text())["history"]
+    shown = "\n".join(progress)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert f"{key} {history[key][-1]:.4g}" in shown, key  # every value whole
+
+
 def test_train_verbose_0_prints_nothing(capsys, tmp_path):
     status, stdout, err = run(capsys, "train", "--out", str(tmp_path), *QUICK, "--verbose", "0")
     assert status == 0 and stdout == "" and err == ""
