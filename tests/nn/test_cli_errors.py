@@ -102,6 +102,10 @@ def test_out_under_a_regular_file_is_refused_before_training(capsys, tmp_path):
     (tmp_path / "file").write_text("x")
     status, out, err = run(capsys, "train", "--out", str(tmp_path / "file" / "run"), *QUICK)
     assert_user_error(status, out, err, f"{tmp_path / 'file'} is a file, not a folder")
+    status, out, err = run(capsys, "train", "--out", str(tmp_path / "run"), "--tensorboard",
+                           str(tmp_path / "file" / "logs"), *QUICK)
+    assert_user_error(status, out, err, "--tensorboard", "is a file, not a folder")
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
