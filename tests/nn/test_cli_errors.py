@@ -86,6 +86,17 @@ def test_memory_error_is_one_line_too(capsys, tmp_path, monkeypatch):
     assert status == 2 and "out of memory" in err and err.count("\n") == 1
 
 
+def test_a_file_that_cannot_be_written_after_training_is_one_line_and_exit_1(capsys, tmp_path,
+                                                                            monkeypatch):
+    def full(path, data):
+        raise OSError(28, f"cannot write {str(path)!r}: No space left on device")
+
+    monkeypatch.setattr(cli, "atomic_write", full)
+    status, _, err = run(capsys, "train", "--out", str(tmp_path / "o"), *QUICK)
+    assert status == 1 and "No space left on device" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_the_command_itself_prints_no_traceback():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(REPO), os.environ.get("PYTHONPATH", "")])}
