@@ -155,7 +155,9 @@ def final_activation(model: Any) -> str | None:
 def _last_layer_label(model: Any) -> str:
     layer = _last_layer(model)
     label = getattr(layer, "_label", None)
-    return label() if callable(label) else type(layer).__name__
+    text = label() if callable(label) else type(layer).__name__
+    units = getattr(layer, "units", None)
+    return f"{text}, {units} unit{'s' * (units != 1)}" if isinstance(units, int) else text
 
 
 def _output_width(model: Any) -> int | None:
