@@ -118,6 +118,7 @@ class _Conv(Module):
         if self.use_bias:
             self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
                                         self.bias_regularizer)
+        super().build(input_shape)
 
     def forward(self, x: Any) -> Any:
         x = _as_input(x, self.dtype)

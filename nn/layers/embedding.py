@@ -44,6 +44,7 @@ class Embedding(Module):
         self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
                                           self.embeddings_initializer,
                                           self.embeddings_regularizer)
+        super().build(input_shape)
 
     def forward(self, ids: Any) -> Any:
         raw = ids.data if isinstance(ids, ag.Tensor) else np.asarray(ids)

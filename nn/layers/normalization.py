@@ -35,6 +35,13 @@ def _axes(axis: Any, ndim: int, owner: str) -> tuple[int, ...]:
     return tuple(sorted(set(out)))
 
 
+def _value(x: Any) -> np.ndarray:
+    """The plain array inside a Tensor or Dual (the moving averages take no gradient)."""
+    while isinstance(x, ag.Dual):
+        x = x.primal
+    return np.asarray(x.data if isinstance(x, ag.Tensor) else x)
+
+
 class _Normalization(Module):
     def __init__(self, axis: int | tuple[int, ...], epsilon: float, center: bool, scale: bool,
                  beta_initializer: InitializerLike, gamma_initializer: InitializerLike,
@@ -156,6 +163,7 @@ class BatchNormalization(_Normalization):
                                            trainable=False)
         self.moving_variance = self.add_weight("moving_variance", shape,
                                                self.moving_variance_initializer, trainable=False)
+        super().build(input_shape)
 
     def forward(self, x: Any) -> Any:
         x = _as_input(x, self.dtype)
@@ -175,8 +183,7 @@ class BatchNormalization(_Normalization):
 
     def _update_moving(self, mean: Any, var: Any) -> None:
         m = self.momentum
-        batch_mean = np.asarray(mean.data if isinstance(mean, ag.Tensor) else mean)
-        batch_var = np.asarray(var.data if isinstance(var, ag.Tensor) else var)
+        batch_mean, batch_var = _value(mean), _value(var)
         shape = self.moving_mean.shape
         # a new array each time, never an in-place write: a graph recorded at inference may
         # still hold the old one
@@ -219,6 +226,7 @@ class LayerNormalization(_Normalization):
         """Create gamma and beta over the normalised axes."""
         _, shape = self._param_shape(input_shape)
         self._build_affine(shape)
+        super().build(input_shape)
 
     def forward(self, x: Any) -> Any:
         x = _as_input(x, self.dtype)

@@ -103,6 +103,7 @@ class _RNN(Module):
         if self.use_bias:
             self.bias = self.add_weight("bias", self._bias_shape(), self._bias_initializer(),
                                         self.bias_regularizer)
+        super().build(input_shape)
 
     # ---- the loop ----
 
