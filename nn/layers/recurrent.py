@@ -3,9 +3,10 @@
 Inputs are (batch, timesteps, features). Each layer holds ``kernel`` (features, k*units),
 ``recurrent_kernel`` (units, k*units) and ``bias``, with k = 1 (SimpleRNN), 4 (LSTM, gates
 i, f, c, o) or 3 (GRU, gates z, r, h; ``reset_after=True`` gives a bias of shape
-(2, 3*units): input bias, then recurrent bias). The input projection of every step is one
-matmul; then each step is a few engine ops on (batch, units) Tensors, so the graph of a whole
-sequence is ordinary and backpropagation through time is just ``backward()``.
+(2, 3*units): input bias, then recurrent bias). Each step is a few engine ops on (batch,
+units) Tensors (the input's projection, one ``linear``; the recurrent matmul; the gates), so
+the graph of a whole sequence is ordinary and backpropagation through time is just
+``backward()``.
 
 ``return_sequences`` gives every step's output (batch, timesteps, units) instead of the last
 one; ``return_state`` returns ``[output, *final_states]`` (h for SimpleRNN and GRU, h and c for
@@ -108,7 +109,7 @@ class _RNN(Module):
     # ---- the loop ----
 
     def _input_projection(self, x: Any) -> Any:
-        """x @ kernel (+ the input bias) for all steps at once: (batch, timesteps, k*units)."""
+        """x_t @ kernel (+ the input bias): (batch, k*units)."""
         return ag.linear(x, self.kernel, self.bias)
 
     def step(self, xw_t: Any, states: list[Any]) -> list[Any]:
@@ -142,12 +143,13 @@ class _RNN(Module):
         batch, steps = x.shape[0], x.shape[1]
         if steps == 0:
             raise ValueError(f"{self._label()}: the input has no timesteps")
-        xw = self._input_projection(x)
         states = self._initial_states(batch, initial_state)
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
         for t in order:
-            states = self.step(xw[:, t, :], states)
+            # one projection per step, not one for the whole sequence sliced afterwards: the
+            # reverse of each slice would write a zero array of the whole sequence's size
+            states = self.step(self._input_projection(x[:, t, :]), states)
             outputs.append(states[0])
         out = ag.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         return [out, *states] if self.return_state else out
@@ -227,7 +229,8 @@ class LSTM(_RNN):
         u = self.units
         z = xw_t + ag.matmul(h, self.recurrent_kernel)
         sigma, act = self.recurrent_activation, self.activation
-        i, f, o = sigma(z[:, :u]), sigma(z[:, u:2 * u]), sigma(z[:, 3 * u:])
+        gates = sigma(z)  # one call for all four blocks (the c block's is not used): faster
+        i, f, o = gates[:, :u], gates[:, u:2 * u], gates[:, 3 * u:]
         c = f * c + i * act(z[:, 2 * u:3 * u])
         return [o * act(c), c]
 
@@ -269,18 +272,17 @@ class GRU(_RNN):
         (h,) = states
         u = self.units
         sigma, act = self.recurrent_activation, self.activation
-        x_z, x_r, x_h = xw_t[:, :u], xw_t[:, u:2 * u], xw_t[:, 2 * u:]
+        x_zr, x_h = xw_t[:, :2 * u], xw_t[:, 2 * u:]
         if self.reset_after:
             inner = ag.matmul(h, self.recurrent_kernel)
             if self.bias is not None:
                 inner = inner + self.bias[1]
-            z = sigma(x_z + inner[:, :u])
-            r = sigma(x_r + inner[:, u:2 * u])
+            zr = sigma(x_zr + inner[:, :2 * u])  # both gates in one call
+            z, r = zr[:, :u], zr[:, u:]
             hh = act(x_h + r * inner[:, 2 * u:])
         else:
-            inner = ag.matmul(h, self.recurrent_kernel[:, :2 * u])
-            z = sigma(x_z + inner[:, :u])
-            r = sigma(x_r + inner[:, u:])
+            zr = sigma(x_zr + ag.matmul(h, self.recurrent_kernel[:, :2 * u]))
+            z, r = zr[:, :u], zr[:, u:]
             hh = act(x_h + ag.matmul(r * h, self.recurrent_kernel[:, 2 * u:]))
         return [z * h + (1 - z) * hh]
 
