@@ -143,11 +143,15 @@ def test_second_derivative_through_conv_and_pool():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1, 5, 5, 2))
 
-    def loss(w):
-        return ag.sum(ag.avg_pool2d(ag.tanh(ag.conv2d(x, w, padding="same")), 2,
-                                    padding="same") ** 2)
+    w = rng.standard_normal((3, 3, 2, 2))
 
-    assert_gradients_correct(ag.grad(loss), rng.standard_normal((3, 3, 2, 2)))
+    def loss(a, k):
+        h = ag.tanh(ag.conv2d(a, k, padding="same", stride=(1, 2)))
+        return ag.sum(ag.avg_pool2d(h, 2, padding="same") ** 2) + ag.sum(
+            ag.max_pool2d(h, 2, 1) ** 2)
+
+    assert_gradients_correct(ag.grad(lambda k: loss(x, k)), w)  # through the kernel
+    assert_gradients_correct(ag.grad(lambda a: loss(a, w)), x)  # through windows/window_sum
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

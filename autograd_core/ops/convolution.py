@@ -16,6 +16,9 @@ its own and its derivatives are as well checked as matmul's:
     max pool pad with -inf -> windows -> max over the window axes (ties share the gradient)
     avg pool windows -> mean over the window axes; with "same" padding, sum / the number of
              real (unpadded) elements in each window, as Keras does
+    When the pooling windows tile the input (strides == pool_size, the usual case) a reshape
+    to (N, OH, KH, OW, KW, C) replaces the windows primitive: the same values, from contiguous
+    memory, and a reverse pass with no scatter at all.
 
 Speed and memory, weighed against dedicated conv primitives: the reshape before the matmul
 copies the windows into an im2col buffer of N*OH*OW*KH*KW*C_in elements (KH*KW times the
@@ -23,7 +26,7 @@ input, held for the kernel's gradient), the price of running on BLAS instead of 
 or a per-offset sum of KH*KW small matmuls. A dedicated primitive could free that buffer after
 the forward pass and recompute it in reverse, but would need its own VJP and JVP rules and
 their second derivatives; at the sizes this project trains (28x28 images, 5x5 kernels) the
-buffer is a few megabytes. Pooling never copies: max and mean reduce the strided view itself.
+buffer is a few megabytes. Pooling never copies: max and mean reduce the view itself.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from .linalg import matmul
 from .reductions import max as _max
 from .reductions import mean as _mean
 from .reductions import sum as _sum
-from .shape import pad, reshape
+from .shape import getitem, pad, reshape
 
 # ---- the sliding-window primitive and its transpose ----
 
@@ -218,21 +221,41 @@ def _pool(op: str, nd: int, layout: str, x: Any, pool_size: Any, strides: Any, p
     pads = _padding(op, padding, sx[1:1 + nd], window, steps, ones)
     _check_fits(op, sx, pads, window, ones, "pool_size")
     padded = any(a or b for a, b in pads)
-    axes = tuple(range(1 + nd, 1 + 2 * nd))
+    if padded:
+        # -inf never wins a max, so padding never receives a gradient; the average pads with
+        # 0 and divides by the number of real elements below, as Keras does
+        dtype = _raw(x).dtype
+        low = (-np.inf if dtype.kind == "f" else np.iinfo(dtype).min) if kind == "max" else 0
+        x = pad(x, ((0, 0), *pads, (0, 0)), constant_values=low)
+    views, axes = _pool_windows(x, window, steps)
     if kind == "max":
-        if padded:  # -inf never wins a max, so padding never receives a gradient
-            dtype = _raw(x).dtype
-            low = -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-            x = pad(x, ((0, 0), *pads, (0, 0)), constant_values=low)
-        return _max(windows_p(x, window=window, strides=steps, dilation=ones), axis=axes)
+        return _max(views, axis=axes)
     if not padded:
-        return _mean(windows_p(x, window=window, strides=steps, dilation=ones), axis=axes)
-    # "same": average over the real elements only, as Keras does
-    total = _sum(windows_p(pad(x, ((0, 0), *pads, (0, 0))), window=window, strides=steps,
-                           dilation=ones), axis=axes)
+        return _mean(views, axis=axes)
     real = np.pad(np.ones((1, *sx[1:1 + nd], 1)), ((0, 0), *pads, (0, 0)))
-    counts = _windows(real, window, steps, ones).sum(axis=axes)
+    counts = _windows(real, window, steps, ones).sum(axis=tuple(range(1 + nd, 1 + 2 * nd)))
+    total = _sum(views, axis=axes)
     return divide(total, counts.astype(_raw(total).dtype))
+
+
+def _pool_windows(x: Any, window: tuple[int, ...], steps: tuple[int, ...]
+                  ) -> tuple[Any, tuple[int, ...]]:
+    """The pooling windows of x and the axes to reduce over them.
+
+    Windows that tile the input (strides == pool_size, the usual case) come from a reshape,
+    (N, OH, KH, OW, KW, C): a view of contiguous memory that reduces fast and whose reverse is
+    a reshape too. Overlapping or gapped windows come from the sliding-window primitive.
+    """
+    nd = len(window)
+    sx = _shape(x)
+    if steps != window:
+        views = windows_p(x, window=window, strides=steps, dilation=(1,) * nd)
+        return views, tuple(range(1 + nd, 1 + 2 * nd))
+    out = tuple(n // k for n, k in zip(sx[1:1 + nd], window))
+    if any(o * k != n for o, k, n in zip(out, window, sx[1:1 + nd])):  # drop the ragged edge
+        x = getitem(x, index=(slice(None), *(slice(0, o * k) for o, k in zip(out, window))))
+    split = tuple(v for o, k in zip(out, window) for v in (o, k))
+    return reshape(x, (sx[0], *split, sx[-1])), tuple(2 + 2 * i for i in range(nd))
 
 
 def max_pool1d(x: Any, pool_size: int | Sequence[int] = 2, strides: Any = None,

@@ -174,11 +174,20 @@ def einsum(subscripts: str, *operands: Any) -> Any:
     """Einstein summation, as ``np.einsum`` (explicit or implicit output, '...' allowed)."""
     shapes = [np.shape(_raw(x)) for x in operands]
     spec = _einsum_subscripts(subscripts, shapes)
-    try:
-        np.einsum(spec, *[np.empty(s, dtype=bool) for s in shapes])
-    except ValueError as e:
-        shown = ", ".join(str(s) for s in shapes)
-        raise ValueError(f"einsum: {e} (subscripts {subscripts!r}, shapes {shown})") from None
+    ins, out = spec.split("->")
+    seen: dict[str, tuple[int, int]] = {}
+    for i, (term, shape) in enumerate(zip(ins.split(","), shapes)):
+        for c, n in zip(term, shape):
+            if c in seen and n != seen[c][0] and 1 not in (n, seen[c][0]):
+                shown = ", ".join(str(s) for s in shapes)
+                raise ValueError(f"einsum: axis {c!r} has size {seen[c][0]} in operand "
+                                 f"{seen[c][1]} but {n} in operand {i} (subscripts "
+                                 f"{subscripts!r}, shapes {shown})")
+            seen.setdefault(c, (n, i))
+    unknown = set(out) - set(ins)
+    if unknown:
+        raise ValueError(f"einsum: output axes {sorted(unknown)} appear in no operand "
+                         f"(subscripts {subscripts!r})")
     return einsum_p(*operands, subscripts=spec)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import numpy_api
 from .core import _raw
 from .elementwise import (
     abs,
@@ -78,7 +79,9 @@ class ArrayMethods:
     """Operators and NumPy-named methods, all routed through the op table."""
 
     __slots__ = ()
-    __array_ufunc__ = None  # make NumPy defer: ndarray + Tensor calls Tensor.__radd__
+    # NumPy's functions route to the op table (ndarray + Tensor still ends in Tensor.__radd__)
+    __array_ufunc__ = numpy_api.array_ufunc
+    __array_function__ = numpy_api.array_function
 
     def __add__(self, other: Any) -> Any: return add(self, other)
     def __radd__(self, other: Any) -> Any: return add(other, self)
