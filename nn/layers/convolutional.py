@@ -128,6 +128,8 @@ class _Conv(Module):
                              f"got {x.shape[-1]} (input shape {tuple(x.shape)})")
         conv = ag.conv1d if self.rank == 1 else ag.conv2d
         out = conv(x, self.kernel, self.strides, self.padding, self.dilation_rate)
+        # drawn as one "conv2d" box, not as the pad/windows/reshape/matmul it is made of
+        out = ag.viz.mark_composite(out, inputs=[x, self.kernel], name=conv.__name__)
         if self.bias is not None:
             out = out + self.bias
         return out if self._act is None else self._act(out)

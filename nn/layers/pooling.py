@@ -49,7 +49,8 @@ class _Pooling(Module):
         _check_rank(self, x.shape, self.rank)
         pool = {(1, "max"): ag.max_pool1d, (2, "max"): ag.max_pool2d,
                 (1, "avg"): ag.avg_pool1d, (2, "avg"): ag.avg_pool2d}[self.rank, self.kind]
-        return pool(x, self.pool_size, self.strides, self.padding)
+        out = pool(x, self.pool_size, self.strides, self.padding)
+        return ag.viz.mark_composite(out, inputs=[x], name=pool.__name__)  # one box in a graph
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         _check_rank(self, input_shape, self.rank)

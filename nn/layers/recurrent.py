@@ -146,10 +146,14 @@ class _RNN(Module):
         states = self._initial_states(batch, initial_state)
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs = []
+        cell = f"{type(self).__name__.lower()}_cell"
         for t in order:
             # one projection per step, not one for the whole sequence sliced afterwards: the
             # reverse of each slice would write a zero array of the whole sequence's size
-            states = self.step(self._input_projection(x[:, t, :]), states)
+            x_t = x[:, t, :]
+            new = self.step(self._input_projection(x_t), states)
+            # a graph draws each step as one box (a folded chain of them for long sequences)
+            states = ag.viz.mark_composite(new, inputs=[x_t, *states], name=cell)
             outputs.append(states[0])
         out = ag.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         return [out, *states] if self.return_state else out
