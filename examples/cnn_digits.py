@@ -9,7 +9,7 @@ training images are augmented with copies shifted by one pixel up, down, left an
 digit moved by a pixel is the same digit), which takes the test accuracy from about 97.8%
 to over 98% in six epochs. The moving statistics of the batch normalisation are
 weights like the others: a fresh model loading the file predicts exactly the same. The
-training-step graph is drawn with the convolution's ops inside each layer's box.
+training-step graph is drawn, each convolution and pooling as one box in its layer's box.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def main() -> None:
     print(f"weights (moving statistics included) saved to {weights}; a fresh model that "
           f"loads them predicts the same: {same}")
 
-    # one training step on 4 images, drawn: each layer's ops sit in the layer's box
+    # one training step on 4 images, drawn: each convolution and pooling is one box
     loss = nn.losses.sparse_categorical_crossentropy(y_train[:4], model(X_train[:4]))
     loss.name = "loss"
     loss.backward(retain_grads=True)

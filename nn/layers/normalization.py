@@ -179,7 +179,8 @@ class BatchNormalization(_Normalization):
             mean = self._broadcast(self.moving_mean, ndim, axes)
             var = self._broadcast(self.moving_variance, ndim, axes)
             centred = x - mean
-        return self._affine(centred / ag.sqrt(var + self.epsilon), axes)
+        out = self._affine(centred / ag.sqrt(var + self.epsilon), axes)
+        return ag.viz.mark_composite(out, inputs=[x], name="batch_normalization")  # one box
 
     def _update_moving(self, mean: Any, var: Any) -> None:
         m = self.momentum
@@ -234,7 +235,8 @@ class LayerNormalization(_Normalization):
         mean = ag.mean(x, axis=axes, keepdims=True)
         centred = x - mean
         var = ag.mean(centred * centred, axis=axes, keepdims=True)
-        return self._affine(centred / ag.sqrt(var + self.epsilon), axes)
+        out = self._affine(centred / ag.sqrt(var + self.epsilon), axes)
+        return ag.viz.mark_composite(out, inputs=[x], name="layer_normalization")  # one box
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}, epsilon={self.epsilon}"

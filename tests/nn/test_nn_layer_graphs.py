@@ -30,6 +30,9 @@ def test_conv_and_pooling_are_one_box_each_in_their_layer():
     assert ag.viz.composite_of(model.layers[2](conv)).name == "max_pool2d"
     source = ag.viz.draw(_loss(model, x), show_data=False).source
     assert source.count('label="conv2d|') == 2 and source.count('label="max_pool2d|') == 1
+    bn = nn.Sequential(nn.BatchNormalization(input_shape=(3,)), nn.LayerNormalization())
+    boxes = ag.viz.draw(_loss(bn, np.ones((4, 3), np.float32) * [[1], [2], [3], [5]])).source
+    assert 'label="batch_normalization|' in boxes and 'label="layer_normalization|' in boxes
     assert '[label="windows\\n' not in source  # the ops inside the boxes are not drawn
     expanded = ag.viz.draw(_loss(model, x), collapse=False).source
     assert '[label="windows\\n' in expanded  # expanded, the second convolution's are drawn
