@@ -115,7 +115,7 @@ def check_numeric(array: np.ndarray, name: str, caller: str) -> np.ndarray:
 
 # ---- what the model outputs ----
 
-PROBABILITY = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
+PROBABILITY = ("sigmoid", "softmax", "step", "hard_sigmoid")  # outputs in [0, 1]
 _PASS_THROUGH = ("Dropout", "Flatten", "Reshape")  # keep the values they are given
 
 
@@ -202,7 +202,10 @@ def check_loss_and_model(model: Any, compiled_loss: Any, caller: str = "compile"
         return
     act = final_activation(model)
     if act is None:
-        return
+        return  # the first batch's outputs decide (check_outputs)
+    # the structure is known and checked here, so the values need not be (a Dropout after
+    # a softmax scales probabilities above 1 in training, and that is not a mistake)
+    compiled_loss.outputs_checked = True
     name, where = compiled_loss.name, _last_layer_label(model)
     if compiled_loss.from_logits and act in ("sigmoid", "softmax"):
         raise ValueError(

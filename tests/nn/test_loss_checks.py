@@ -15,7 +15,8 @@ from nn.checks import LossMismatchWarning, final_activation
 
 CROSS_ENTROPIES = ["binary_crossentropy", "categorical_crossentropy",
                    "sparse_categorical_crossentropy"]
-NOT_PROBABILITIES = [None, "linear", "relu", "tanh", "elu", "softplus", "leaky_relu"]
+NOT_PROBABILITIES = [None, "linear", "relu", "tanh", "elu", "softplus", "leaky_relu", "gelu",
+                     "silu", "selu", "softsign"]
 
 
 def classes(n=60, k=3, seed=0):
@@ -167,6 +168,11 @@ def test_multi_hot_targets_with_categorical_crossentropy_and_odd_hinge_labels_wa
      lambda y: y % 2),
     (lambda: MLP([4, 8, 1], seed=0), "binary_crossentropy", {"from_logits": True},
      lambda y: y % 2),
+    (lambda: MLP([4, 8, 1], output_activation="hard_sigmoid", seed=0), "binary_crossentropy",
+     {}, lambda y: y % 2),
+    (lambda: Sequential(Dense(3, input_dim=4, seed=0), Activation("softmax"), nn.Flatten(),
+                        Dropout(0.1, seed=0)), "sparse_categorical_crossentropy", {},
+     lambda y: y),
     (lambda: MLP([4, 8, 1], seed=0), "mse", {}, lambda y: y * 10.0),
 ])
 def test_matching_pairs_train_without_a_word(build, loss, kwargs, y):
@@ -188,3 +194,13 @@ def test_digits_with_the_fix_trains_well():
                   from_logits=True, lr=1e-3)
     model.fit(X, y, epochs=3, verbose=0, seed=0)
     assert model.evaluate(X, y)["accuracy"] > 0.9
+
+
+def test_lr_find_with_its_own_loss_is_checked_the_same_way():
+    X, y = classes()
+    with pytest.raises(ValueError, match="lr_find: the loss sparse_categorical_crossentropy "
+                                         "expects probabilities"):
+        nn.lr_find(MLP([4, 8, 3], seed=0), X, y, loss="sparse_categorical_crossentropy")
+    result = nn.lr_find(MLP([4, 8, 3], seed=0), X, y, num_steps=5,
+                        loss=nn.get_loss("sparse_categorical_crossentropy", from_logits=True))
+    assert len(result.lrs) == 5
