@@ -197,7 +197,7 @@ def _set_dataset(key, value):
     (_set("hidden", 4), "'hidden' must be a list of integers > 0"),
     (_set("input_dim", 0), "'input_dim' must be an integer > 0"),
     (_set("output_dim", KeyError), "'output_dim' must be an integer > 0, got missing"),
-    (_set("activation", "swish"), "'activation' must be one of"),
+    (_set("activation", "wobble"), "'activation' must be one of"),
     (_set("output_activation", "nope"), "'output_activation' must be null or one of"),
     (_set("dtype", "float16"), "'dtype' must be 'float32' or 'float64'"),
     (_set("dataset", KeyError), "'dataset' must be an object"),
