@@ -460,12 +460,14 @@ def draw(
             dot.edge(f"o{i}", f"t{i}")
 
     if color_by == "grad":
-        _legend(dot)
+        _legend(dot, rankdir)
     return dot
 
 
-def _legend(dot: graphviz.Digraph) -> None:
+def _legend(dot: graphviz.Digraph, rankdir: str) -> None:
     """One node holding a strip of swatches that explains the gradient colours."""
+    import graphviz
+
     cells = []
     steps = list(range(-_GRAD_DECADES, _GRAD_DECADES + 1, 2))
     for k in steps:
@@ -481,7 +483,12 @@ def _legend(dot: graphviz.Digraph) -> None:
         "mean |grad| (log scale)</td></tr>"
         f'<tr>{"".join(cells)}</tr></table>>'
     )
-    dot.node("legend", label, shape="plain", fontsize="9")
+    if rankdir in ("TB", "BT"):  # on the last row, beside the output, not widening the top
+        last = graphviz.Digraph(graph_attr={"rank": "sink"})
+        last.node("legend", label, shape="plain", fontsize="9")
+        dot.subgraph(last)
+    else:
+        dot.node("legend", label, shape="plain", fontsize="9")
 
 
 # ---- writing SVG ----
