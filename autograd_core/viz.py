@@ -16,13 +16,13 @@ from __future__ import annotations
 import gc
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .files import atomic_write, make_parents
 from .composites import Composite, composite, composite_of, mark_composite
 from .graph_layout import Graph, Group, Layout, Run
 from .tensor import Tensor
@@ -513,26 +513,11 @@ def _render_svg(dot: graphviz.Digraph) -> bytes:
 
 
 def save_svg(root: Tensor, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Render ``draw(root, **kwargs)`` to an SVG file, atomically, and return its path."""
-    path = Path(path)
+    """Render ``draw(root, **kwargs)`` to an SVG file, atomically (``autograd_core.files``),
+    and return its path."""
     svg = _render_svg(draw(root, **kwargs))  # render fully before touching the file system
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a temporary file in the same folder, then os.replace: readers see the old file or the
-    # new one, never half of one
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            # mkstemp makes the file private (0600); an SVG is for sharing, so keep the old
-            # file's mode, or give a new one the usual 0644
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            f.write(svg)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    # readers see the old file or the new one, never half of one; the file keeps its mode and
+    # a symbolic link stays a link, as with open(path, "w"); errors name the path
+    make_parents(path)
+    atomic_write(path, svg)
+    return Path(path)
