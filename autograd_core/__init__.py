@@ -10,8 +10,8 @@ from .check import (
     gradcheck,
 )
 from .dual import Dual
-from .files import atomic_write
 from .engine import backward
+from .files import atomic_write
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import (

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .files import atomic_write, make_parents
 from .composites import Composite, composite, composite_of, mark_composite
+from .files import atomic_write, make_parents
 from .graph_layout import Graph, Group, Layout, Run
 from .tensor import Tensor
 
