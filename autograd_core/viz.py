@@ -409,6 +409,8 @@ def draw(
     def home(m: str | None) -> graphviz.Digraph:
         return dot if m is None else clusters[m]
 
+    vertical = rankdir in ("TB", "BT")
+    enters: dict[int, list[int]] = {}  # op -> its inputs drawn outside its module
     runs_drawn: set[int] = set()
     for i, t in enumerate(g.tensors):
         unit = lay.unit(i)
@@ -422,10 +424,22 @@ def draw(
             continue
         where = home(modules[i])
         label, attrs = tensor_node(i)
-        where.node(f"t{i}", graphviz.nohtml(label), **attrs)
+        # top to bottom, the data path (everything but the parameters) is one group, which dot
+        # draws straight, so the layers stack instead of stepping aside one by one
+        main = {"group": "main"} if vertical and not _is_param(g, i) else {}
+        where.node(f"t{i}", graphviz.nohtml(label), **attrs, **main)
         if t.op is not None:
+            if vertical and (entering := _entering(g, lay, modules, i)):
+                enters[i] = entering
+                # its inputs left to right as the edges are written: the data in the middle
+                main["ordering"] = "in"
             where.node(f"o{i}", graphviz.nohtml(_text(_op_label(t))), shape="ellipse",
-                       fillcolor=_OP_FILL, color="#8a7a4a", margin="0.04,0.02", height="0.3")
+                       fillcolor=_OP_FILL, color="#8a7a4a", margin="0.04,0.02", height="0.3",
+                       **main)
+            for j in enters.get(i, ()):
+                # the edge enters the module's box on the parameters' row, through a point
+                where.node(f"p{i}_{j}", "", shape="point", width="0", height="0",
+                           style="invis", group="main")
     for m in sorted(tree, key=lambda m: -m.count(".")):  # innermost first: a child is complete
         home(tree[m]).subgraph(clusters[m])              # before its parent takes a copy
 
@@ -440,7 +454,12 @@ def draw(
         if unit is None or t.op is None:
             continue
         target = unit.id if isinstance(unit, Group) else f"o{i}"
-        for j in g.parents[i]:
+        parents = g.parents[i]
+        if i in enters:  # the parameters on both sides of the data path, not all on one
+            rest = [j for j in parents if j not in enters[i]]
+            data = [j for j in parents if j in enters[i]]
+            parents = (*rest[:len(rest) // 2], *data, *rest[len(rest) // 2:])
+        for j in parents:
             src = lay.unit(j)
             if isinstance(unit, Group) and src is unit:
                 continue
@@ -452,9 +471,14 @@ def draw(
                 seen_edges.add((name, target))
             attrs = {"style": "dashed"} if src is None else {}
             if plain and modules.get(i) and modules.get(j) != modules[i]:
-                # entering a module from outside: one rank more, so the module's parameters
-                # get a rank of their own and consecutive layers stack instead of staircasing
-                attrs["minlen"] = "2"
+                if vertical:  # through the point drawn inside the module's box
+                    dot.edge(name, f"p{i}_{j}", arrowhead="none", **attrs)
+                    name = f"p{i}_{j}"
+                else:
+                    # entering a module from outside: one rank more, so the module's
+                    # parameters get a rank of their own and consecutive layers stack instead
+                    # of staircasing
+                    attrs["minlen"] = "2"
             dot.edge(name, target, **attrs)
         if not isinstance(unit, Group):
             dot.edge(f"o{i}", f"t{i}")
@@ -462,6 +486,19 @@ def draw(
     if color_by == "grad":
         _legend(dot, rankdir)
     return dot
+
+
+def _is_param(g: Graph, i: int) -> bool:
+    return g.is_leaf(i) and g.tensors[i].requires_grad
+
+
+def _entering(g: Graph, lay: Layout, modules: dict[int, str | None], i: int) -> list[int]:
+    """The inputs of op ``i`` drawn one by one that come from outside its module."""
+    m = modules.get(i)
+    if not m or not isinstance(lay.unit(i), int):
+        return []
+    return [j for j in dict.fromkeys(g.parents[i])
+            if isinstance(lay.unit(j), int) and modules.get(j) != m]
 
 
 def _legend(dot: graphviz.Digraph, rankdir: str) -> None:
