@@ -127,7 +127,7 @@ def test_an_activation_of_several_ops_and_maxout_and_penalties_are_boxes():
 
 
 def test_a_built_in_activation_is_one_op_and_not_marked():
-    for name, fn in ACTIVATIONS.items():
+    for name in ACTIVATIONS:
         x = ag.Tensor(np.linspace(-1, 1, 4), requires_grad=True)
         out = nn.Dense(2, activation=name, input_dim=4, seed=0)(x[None])
         assert ag.viz.composite_of(out) is None, name
