@@ -172,7 +172,11 @@ def _param_text(v: Any) -> str:
     if isinstance(v, np.dtype):
         return str(v)
     if isinstance(v, (float, np.floating)):
-        return repr(float(v) + 0.0)  # no -0.0
+        v = float(v) + 0.0  # no -0.0
+        # a float32 bound (clip's 1e-7 in a float32 loss) in float32's shortest digits, not
+        # as the float64 1.0000000116860974e-07
+        short = abs(v) < 1e38 and v != round(v) and float(np.float32(v)) == v
+        return str(np.float32(v)) if short else repr(v)
     return repr(v)
 
 

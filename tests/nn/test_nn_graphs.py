@@ -177,3 +177,11 @@ def test_graph_rankdir_lr_and_tb(capsys, run_folder, tmp_path):
 def test_rankdir_is_checked_by_the_parser(capsys, run_folder):
     assert cli.main(["graph", str(run_folder), "--rankdir", "XY"]) == 2
     assert "--rankdir" in capsys.readouterr().err
+
+
+def test_the_expanded_float32_loss_shows_its_clip_bounds_in_float32_digits():
+    p = ag.sigmoid(ag.Tensor(np.linspace(-2, 2, 4, dtype=np.float32), requires_grad=True))
+    loss = losses.binary_crossentropy(np.array([0, 1, 1, 0], np.float32), p)
+    source = ag.viz.draw(loss, collapse=False).source
+    assert "a_min=1e-07" in source and "a_max=0.9999999" in source
+    assert "1.0000000116860974e-07" not in source
