@@ -11,6 +11,7 @@ from . import (
     callbacks,
     data,
     datasets,
+    functional,
     init,
     io,
     layers,
@@ -35,7 +36,9 @@ from .callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from .functional import Input, InputLayer, KerasTensor, Model
 from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
+from .layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
 from .models import MLP, Sequential
@@ -67,4 +70,8 @@ __all__ = [
     "get_activation", "get_loss", "get_optimizer", "set_seed",
     "activations", "callbacks", "data", "datasets", "initializers", "init", "io", "layers",
     "losses", "models", "optim", "plot", "regularizers", "schedules", "seeding", "train",
+]
+__all__ += [  # the functional API (nn.functional) and the merge layers (nn.layers.merge)
+    "Input", "InputLayer", "KerasTensor", "Model", "functional",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
 ]

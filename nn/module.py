@@ -82,6 +82,15 @@ def _shape_of(x: Any) -> Any:
     return (None, *shape[1:]) if len(shape) >= 2 else tuple(shape)
 
 
+def _symbolic(x: Any) -> bool:
+    """Whether ``x`` is a KerasTensor (nn.functional), or a list or dict of them."""
+    if isinstance(x, Mapping):
+        x = list(x.values())
+    if isinstance(x, (list, tuple)):
+        return bool(x) and all(getattr(v, "_symbolic", False) for v in x)
+    return getattr(x, "_symbolic", False)
+
+
 def _float_dtype(dtype: Any, owner: str) -> np.dtype:
     dt = np.dtype(np.float32 if dtype is None else dtype)
     if dt.kind != "f":
@@ -392,6 +401,10 @@ class Module(Trainer, metaclass=_LayerType):
         return f"{type(self).__name__} {path!r}" if path else type(self).__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and _symbolic(args[0]):  # nn.Input and friends: record a node, compute nothing
+            from .functional import call_symbolic
+
+            return call_symbolic(self, args[0], args[1:], kwargs)
         if not self.built and args:
             self._build_for(_shape_of(args[0]))
         outermost = Module._depth == 0

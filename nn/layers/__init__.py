@@ -13,9 +13,11 @@ from ..module import Layer, Module
 from ..module import deserialize_layer as deserialize
 from ..module import serialize_layer as serialize
 from .core import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
+from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 
 __all__ = ["Activation", "Dense", "Dropout", "Layer", "Maxout", "Module", "Neuron",
            "Perceptron", "deserialize", "serialize"]
+__all__ += ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
 
 _MOVED = {"Sequential": "models", "MLP": "models", "run_for_shapes": "summary"}
 
