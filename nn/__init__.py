@@ -21,6 +21,7 @@ from . import (
     plot,
     regularizers,
     schedules,
+    saving,
     seeding,
     train,
 )
@@ -55,6 +56,7 @@ from .optim import (
     get_optimizer,
 )
 from .regularizers import L1, L1L2, L2
+from .saving import load_model, register_serializable, save_model
 from .seeding import set_seed
 from .train import History, Metric, get_metric
 
@@ -73,5 +75,6 @@ __all__ = [
 ]
 __all__ += [  # the functional API (nn.functional) and the merge layers (nn.layers.merge)
     "Input", "InputLayer", "KerasTensor", "Model", "functional",
+    "save_model", "load_model", "register_serializable", "saving",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
 ]

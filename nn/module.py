@@ -24,8 +24,8 @@ from .regularizers import get_regularizer
 from .seeding import SeedLike, make_rng
 from .trainer import Trainer
 
-__all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deserialize_layer",
-           "serialize_layer"]
+__all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "custom_object_scope",
+           "deserialize_layer", "serialize_layer"]
 
 # Bumped whenever the module tree may have changed shape (a Module or Parameter attribute set,
 # a layer added or built), so that naming parameters on every call costs one comparison.
@@ -610,6 +610,13 @@ class Module(Trainer, metaclass=_LayerType):
             p.data[...] = arr
         return LoadResult(missing, unexpected)
 
+    def save(self, path: str | Any) -> None:
+        """Write architecture, weights, compile configuration and optimizer state to one
+        safetensors file (read it back with ``nn.load_model``); see ``nn.saving``."""
+        from .saving import save_model
+
+        save_model(self, path)
+
     # ---- description ----
 
     def input_width(self) -> int | None:
@@ -664,13 +671,32 @@ def _holds(m: Module, p: Parameter) -> bool:
 
 def serialize_layer(layer: Module) -> dict[str, Any]:
     """``{"class_name": ..., "config": ...}`` (Keras's form) for ``deserialize_layer``."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    name = vars(type(layer)).get("_registered_name", type(layer).__name__)
+    return {"class_name": name, "config": layer.get_config()}
+
+
+_CUSTOM = threading.local()  # the custom_object_scope()s open in this thread
+
+
+@contextmanager
+def custom_object_scope(objects: Mapping[str, type]) -> Iterator[None]:
+    """``with custom_object_scope({"MyLayer": MyLayer}):`` deserialize_layer finds them too."""
+    stack = vars(_CUSTOM).setdefault("stack", [])
+    stack.append(dict(objects))
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 def deserialize_layer(spec: Mapping[str, Any]) -> Module:
-    """A new layer from ``serialize_layer``'s dict (any Module subclass defined so far)."""
+    """A new layer from ``serialize_layer``'s dict (any Module subclass defined so far, or
+    one given to an enclosing ``custom_object_scope``)."""
     name = spec.get("class_name")
-    if name not in _CLASSES:
+    known = dict(_CLASSES)
+    for objects in vars(_CUSTOM).get("stack", []):
+        known.update(objects)
+    if name not in known:
         raise ValueError(f"deserialize_layer: unknown layer class {name!r}; define or import "
-                         "it first (known: " + ", ".join(sorted(_CLASSES)) + ")")
-    return _CLASSES[name].from_config(dict(spec.get("config", {})))
+                         "it first (known: " + ", ".join(sorted(known)) + ")")
+    return known[name].from_config(dict(spec.get("config", {})))

@@ -1,0 +1,244 @@
+"""Whole-model files: ``model.save(path)`` and ``nn.load_model(path)``.
+
+One safetensors file holds everything: the weights as tensors (named as in ``state_dict``),
+the optimizer's per-weight state as tensors under ``optimizer/``, and in the header's metadata
+a JSON document with the architecture (Keras's ``{"class_name", "config"}`` of the model), the
+compile configuration and the optimizer's scalar state. Loading parses JSON and copies bytes:
+no pickle, and no code from the file runs. Classes are looked up by name among the layers
+defined in the process (every ``Module`` subclass registers itself), ``custom_objects=``, and
+classes decorated with ``nn.register_serializable()``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import io
+from .losses import LOSSES
+from .module import _CLASSES, Module, custom_object_scope, deserialize_layer, serialize_layer
+from .optim import OPTIMIZERS, Optimizer
+
+__all__ = ["load_model", "register_serializable", "save_model"]
+
+CONFIG_KEY = "autograd_core.model_config"
+FORMAT = "autograd_core.model"
+VERSION = 1
+_OPT_PREFIX = "optimizer/"
+
+
+def register_serializable(package: str = "Custom", name: str | None = None) -> Any:
+    """Class decorator (Keras's ``register_keras_serializable``): saved files name the class
+    ``"package>Name"``, and ``load_model`` finds it under that name without custom_objects."""
+
+    def register(cls: type) -> type:
+        key = f"{package}>{name or cls.__name__}"
+        if key in _CLASSES and _CLASSES[key] is not cls:
+            raise ValueError(f"register_serializable: {key!r} is already registered to "
+                             f"{_CLASSES[key]!r}")
+        _CLASSES[key] = cls
+        cls._registered_name = key
+        return cls
+
+    return register
+
+
+# ---- the compile configuration ----
+
+
+def _optimizer_name(opt: Any) -> str | None:
+    cls = opt if isinstance(opt, type) else type(opt)
+    return next((k for k, v in OPTIMIZERS.items() if v is cls), None)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _compile_config(model: Module) -> tuple[dict[str, Any] | None, str]:
+    """(the compile arguments as JSON-able data or None, why not)."""
+    compiled = vars(model).get("_compiled")
+    if compiled is None:
+        return None, "the model was not compiled"
+    spec = compiled.optimizer_spec
+    if isinstance(spec, str):
+        optimizer = {"name": spec.lower(), "config": dict(compiled.optimizer_kwargs)}
+    elif isinstance(spec, Optimizer) and _optimizer_name(spec):
+        opt = spec
+        config = {"lr": opt.lr, **{k: getattr(opt, k) for k in opt._hyper}}
+        for k in ("clipnorm", "global_clipnorm", "clipvalue"):
+            if getattr(opt, k) is not None:
+                config[k] = getattr(opt, k)
+        optimizer = {"name": _optimizer_name(opt), "config": config}
+    elif _optimizer_name(spec):
+        optimizer = {"name": _optimizer_name(spec), "config": dict(compiled.optimizer_kwargs)}
+    else:
+        return None, f"the optimizer {spec!r} is not one of nn.optim's"
+    loss = compiled.loss_name
+    if not isinstance(loss, str) or loss.lower() not in LOSSES:
+        return None, f"the loss {loss!r} is not a loss name of nn.losses"
+    metrics = list(compiled.metric_specs)
+    if not all(isinstance(m, str) for m in metrics):
+        return None, "a metric is not given by name"
+    config = {"optimizer": optimizer, "loss": loss, "metrics": metrics}
+    fn = compiled.loss
+    if isinstance(fn, functools.partial) and "from_logits" in fn.keywords:
+        config["from_logits"] = bool(fn.keywords["from_logits"])
+    try:
+        json.dumps(_jsonable(config))
+    except (TypeError, ValueError):
+        return None, "the optimizer's arguments are not plain numbers"
+    return _jsonable(config), ""
+
+
+def _optimizer_state(model: Module) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
+    """(the optimizer's scalar state, its arrays by tensor name) or (None, {})."""
+    opt = vars(model).get("optimizer")
+    if opt is None or not hasattr(opt, "state_dict"):
+        return None, {}
+    state = opt.state_dict()
+    arrays: dict[str, np.ndarray] = {}
+    scalars: list[dict[str, Any]] = []
+    for i, per in enumerate(state.get("state", [])):
+        kept = {}
+        for k, v in per.items():
+            if isinstance(v, np.ndarray):
+                arrays[f"{_OPT_PREFIX}{i}/{k}"] = v
+            else:
+                kept[k] = _jsonable(v)
+        scalars.append(kept)
+    meta = {"lr": state.get("lr"), "iterations": state.get("iterations", 0),
+            "hyper": _jsonable(state.get("hyper", {})), "state": scalars,
+            "class_name": type(opt).__name__}
+    return meta, arrays
+
+
+# ---- saving ----
+
+
+def save_model(model: Module, path: str | os.PathLike) -> None:
+    """Write ``model``'s architecture, weights, compile configuration and optimizer state to
+    one safetensors file, atomically (``model.save(path)``)."""
+    if not isinstance(model, Module):
+        raise TypeError(f"save_model: expected an nn model, got {type(model).__name__}")
+    unbuilt = model._unbuilt()
+    if unbuilt:
+        where, m = unbuilt[0]
+        raise ValueError(f"save_model: layer {where or '(root)'!r} ({type(m).__name__}) is not "
+                         "built, so it has no weights yet; call the model on a batch first")
+    spec = serialize_layer(model)
+    build = model.get_build_config()
+    compile_config, why = _compile_config(model)
+    opt_meta, opt_arrays = _optimizer_state(model)
+    if compile_config is None and vars(model).get("_compiled") is not None:
+        warnings.warn(f"save_model: the compile configuration is not saved ({why}); "
+                      "load_model returns the model uncompiled", stacklevel=3)
+        opt_meta, opt_arrays = None, {}
+    document = {"format": FORMAT, "version": VERSION, "model": spec,
+                "build_config": _jsonable(build), "compile_config": compile_config,
+                "optimizer": opt_meta}
+    try:
+        text = json.dumps(document)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"save_model: the configuration of {type(model).__name__} is not "
+                        f"JSON ({e}); its get_config() must return plain data") from None
+    state = {name: p.data for name, p in model.named_parameters()}
+    io.save_state(path, {**state, **opt_arrays},
+                  {CONFIG_KEY: text, "model_class": type(model).__name__})
+
+
+# ---- loading ----
+
+
+def _unknown_class_help(error: ValueError, path: Path) -> ValueError:
+    return ValueError(
+        f"load_model({str(path)!r}): {error}. Import or define the class first, then pass it "
+        "as load_model(path, custom_objects={'ClassName': ClassName}) or decorate it with "
+        "@nn.register_serializable()")
+
+
+def _build(model: Module, build: Mapping[str, Any]) -> None:
+    """Create the weights of a model rebuilt from its config (lazy layers wait for data)."""
+    shape = build.get("input_shape")
+    if not model._unbuilt() or shape is None:
+        return
+    if shape and isinstance(shape[0], list):
+        shape = [tuple(s) for s in shape]
+    else:
+        shape = tuple(shape)
+    if isinstance(shape, tuple) and all(d is not None for d in shape[1:]):
+        import autograd_core as ag
+
+        with ag.no_grad(), model.mode(training=False):
+            model(np.zeros((1, *shape[1:]), dtype=model.dtype))
+    else:
+        model._build_for(shape)
+
+
+def load_model(path: str | os.PathLike, custom_objects: Mapping[str, type] | None = None,
+               compile: bool = True) -> Module:  # noqa: A002
+    """The model saved by ``model.save(path)``, with its weights, compiled as it was (unless
+    ``compile=False``) and with its optimizer's state, ready to resume training."""
+    path = Path(path)
+    state, metadata = io.load_state(path)
+    text = metadata.get(CONFIG_KEY)
+    if text is None:
+        raise io.WeightsFileError(
+            f"load_model({str(path)!r}): this file holds weights only (written by save_weights "
+            "or an older version), not a model; build the model in code and call "
+            "model.load_weights(path), then model.save(new_path) to convert it")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise io.WeightsFileError(f"load_model({str(path)!r}): damaged configuration: {e}"
+                                  ) from None
+    if document.get("format") != FORMAT or document.get("version", 0) > VERSION:
+        raise io.WeightsFileError(f"load_model({str(path)!r}): unsupported model file format "
+                                  f"{document.get('format')!r} version {document.get('version')}")
+    try:
+        with custom_object_scope(custom_objects or {}):
+            model = deserialize_layer(document["model"])
+    except ValueError as e:
+        if "unknown layer class" in str(e):
+            raise _unknown_class_help(e, path) from None
+        raise
+    _build(model, document.get("build_config") or {})
+    weights = {k: v for k, v in state.items() if not k.startswith(_OPT_PREFIX)}
+    model.load_state_dict(weights)
+    config = document.get("compile_config")
+    if compile and config is not None:
+        opt = config["optimizer"]
+        extra = {"from_logits": config["from_logits"]} if "from_logits" in config else {}
+        model.compile(opt["name"], loss=config["loss"], metrics=config["metrics"] or None,
+                      **extra, **opt["config"])
+        _restore_optimizer(model, document.get("optimizer"), state, path)
+    return model
+
+
+def _restore_optimizer(model: Module, meta: Mapping[str, Any] | None,
+                       state: Mapping[str, np.ndarray], path: Path) -> None:
+    if not meta or not model.trainable_parameters():
+        return
+    opt = model._compiled.optimizer(model)
+    per = [dict(s) for s in meta.get("state", [])]
+    for key, array in state.items():
+        if key.startswith(_OPT_PREFIX):
+            i, name = key[len(_OPT_PREFIX):].split("/", 1)
+            per[int(i)][name] = array
+    try:
+        opt.load_state_dict({"lr": meta["lr"], "iterations": meta.get("iterations", 0),
+                             "hyper": meta.get("hyper", {}), "state": per})
+    except ValueError as e:
+        raise ValueError(f"load_model({str(path)!r}): the optimizer state does not fit: {e}"
+                         ) from None
