@@ -409,6 +409,10 @@ class Module(Trainer, metaclass=_LayerType):
             self._build_for(_shape_of(args[0]))
         outermost = Module._depth == 0
         if outermost:
+            if self._build_input_shape is None and args and hasattr(args[0], "shape"):
+                # remembered for get_build_config: a model whose layers build lazily is
+                # rebuilt from a saved file by one call on this shape
+                object.__setattr__(self, "_build_input_shape", _shape_of(args[0]))
             self._name_parameters()
             if _ADDED_LOSSES["any"]:
                 for m in self.modules():

@@ -40,7 +40,10 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> A
 
     def register(cls: type) -> type:
         key = f"{package}>{name or cls.__name__}"
-        if key in _CLASSES and _CLASSES[key] is not cls:
+        old = _CLASSES.get(key)
+        # the same class defined again (a re-run notebook cell, a reload) replaces itself
+        if old is not None and (old.__module__, old.__qualname__) != (cls.__module__,
+                                                                      cls.__qualname__):
             raise ValueError(f"register_serializable: {key!r} is already registered to "
                              f"{_CLASSES[key]!r}")
         _CLASSES[key] = cls
