@@ -20,8 +20,8 @@ from . import (
     optim,
     plot,
     regularizers,
-    schedules,
     saving,
+    schedules,
     seeding,
     train,
 )
