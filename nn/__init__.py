@@ -18,6 +18,7 @@ from . import (
     losses,
     models,
     optim,
+    optimizers,
     plot,
     regularizers,
     saving,
@@ -46,9 +47,12 @@ from .models import MLP, Sequential
 from .module import Layer, LoadResult, Module, Parameter, clear_session
 from .optim import (
     SGD,
+    Adadelta,
     Adagrad,
     Adam,
+    Adamax,
     AdamW,
+    Nadam,
     Optimizer,
     RMSprop,
     clip_grad_norm,
@@ -64,14 +68,15 @@ __all__ = [
     "Module", "Layer", "Parameter", "LoadResult", "clear_session",
     "Dense", "Neuron", "Perceptron", "Maxout", "Dropout", "Activation", "Sequential", "MLP",
     "L1", "L2", "L1L2",
-    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad",
+    "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Nadam", "Adamax", "Adadelta",
     "clip_grad_norm", "clip_grad_value",
     "History", "Metric", "get_metric", "lr_find", "LRFinderResult",
     "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
     "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback",
     "get_activation", "get_loss", "get_optimizer", "set_seed",
     "activations", "callbacks", "data", "datasets", "initializers", "init", "io", "layers",
-    "losses", "models", "optim", "plot", "regularizers", "schedules", "seeding", "train",
+    "losses", "models", "optim", "optimizers", "plot", "regularizers", "schedules", "seeding",
+    "train",
 ]
 __all__ += [  # the functional API (nn.functional) and the merge layers (nn.layers.merge)
     "Input", "InputLayer", "KerasTensor", "Model", "functional",

@@ -64,6 +64,8 @@ def _optimizer_name(opt: Any) -> str | None:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (tuple, list)):
         return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -75,17 +77,15 @@ def _compile_config(model: Module) -> tuple[dict[str, Any] | None, str]:
     if compiled is None:
         return None, "the model was not compiled"
     spec = compiled.optimizer_spec
-    if isinstance(spec, str):
-        optimizer = {"name": spec.lower(), "config": dict(compiled.optimizer_kwargs)}
-    elif isinstance(spec, Optimizer) and _optimizer_name(spec):
-        opt = spec
-        config = {"lr": opt.lr, **{k: getattr(opt, k) for k in opt._hyper}}
-        for k in ("clipnorm", "global_clipnorm", "clipvalue"):
-            if getattr(opt, k) is not None:
-                config[k] = getattr(opt, k)
-        optimizer = {"name": _optimizer_name(opt), "config": config}
+    built = vars(model).get("optimizer")
+    if isinstance(built, Optimizer) and _optimizer_name(built):
+        optimizer = {"class_name": _optimizer_name(built), "config": built.get_config()}
+    elif isinstance(spec, str):
+        optimizer = {"class_name": spec.lower(), "config": dict(compiled.optimizer_kwargs)}
     elif _optimizer_name(spec):
-        optimizer = {"name": _optimizer_name(spec), "config": dict(compiled.optimizer_kwargs)}
+        config = spec.get_config() if isinstance(spec, Optimizer) else dict(
+            compiled.optimizer_kwargs)
+        optimizer = {"class_name": _optimizer_name(spec), "config": config}
     else:
         return None, f"the optimizer {spec!r} is not one of nn.optim's"
     loss = compiled.loss_name
@@ -98,32 +98,24 @@ def _compile_config(model: Module) -> tuple[dict[str, Any] | None, str]:
     fn = compiled.loss
     if isinstance(fn, functools.partial) and "from_logits" in fn.keywords:
         config["from_logits"] = bool(fn.keywords["from_logits"])
+    config = _jsonable(config)
     try:
-        json.dumps(_jsonable(config))
+        json.dumps(config)
     except (TypeError, ValueError):
         return None, "the optimizer's arguments are not plain numbers"
-    return _jsonable(config), ""
+    return config, ""
 
 
 def _optimizer_state(model: Module) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
-    """(the optimizer's scalar state, its arrays by tensor name) or (None, {})."""
+    """(the optimizer's config and step count, its state arrays by tensor name)."""
     opt = vars(model).get("optimizer")
     if opt is None or not hasattr(opt, "state_dict"):
         return None, {}
     state = opt.state_dict()
-    arrays: dict[str, np.ndarray] = {}
-    scalars: list[dict[str, Any]] = []
-    for i, per in enumerate(state.get("state", [])):
-        kept = {}
-        for k, v in per.items():
-            if isinstance(v, np.ndarray):
-                arrays[f"{_OPT_PREFIX}{i}/{k}"] = v
-            else:
-                kept[k] = _jsonable(v)
-        scalars.append(kept)
-    meta = {"lr": state.get("lr"), "iterations": state.get("iterations", 0),
-            "hyper": _jsonable(state.get("hyper", {})), "state": scalars,
-            "class_name": type(opt).__name__}
+    arrays = {f"{_OPT_PREFIX}{i}/{k}": np.asarray(v)
+              for i, per in state.get("state", {}).items() for k, v in per.items()}
+    meta = {"class_name": type(opt).__name__, "config": _jsonable(state.get("config")),
+            "iterations": int(state.get("iterations", 0))}
     return meta, arrays
 
 
@@ -223,8 +215,8 @@ def load_model(path: str | os.PathLike, custom_objects: Mapping[str, type] | Non
     if compile and config is not None:
         opt = config["optimizer"]
         extra = {"from_logits": config["from_logits"]} if "from_logits" in config else {}
-        model.compile(opt["name"], loss=config["loss"], metrics=config["metrics"] or None,
-                      **extra, **opt["config"])
+        model.compile(opt["class_name"].lower(), loss=config["loss"],
+                      metrics=config["metrics"] or None, **extra, **opt["config"])
         _restore_optimizer(model, document.get("optimizer"), state, path)
     return model
 
@@ -234,14 +226,14 @@ def _restore_optimizer(model: Module, meta: Mapping[str, Any] | None,
     if not meta or not model.trainable_parameters():
         return
     opt = model._compiled.optimizer(model)
-    per = [dict(s) for s in meta.get("state", [])]
+    per: dict[int, dict[str, np.ndarray]] = {}
     for key, array in state.items():
         if key.startswith(_OPT_PREFIX):
             i, name = key[len(_OPT_PREFIX):].split("/", 1)
-            per[int(i)][name] = array
+            per.setdefault(int(i), {})[name] = array
     try:
-        opt.load_state_dict({"lr": meta["lr"], "iterations": meta.get("iterations", 0),
-                             "hyper": meta.get("hyper", {}), "state": per})
-    except ValueError as e:
+        opt.load_state_dict({"config": meta.get("config"), "iterations": meta["iterations"],
+                             "state": per})
+    except (ValueError, TypeError) as e:
         raise ValueError(f"load_model({str(path)!r}): the optimizer state does not fit: {e}"
                          ) from None
