@@ -636,19 +636,22 @@ class Module(Trainer, metaclass=_LayerType):
             return None
 
     def summary(self, input_shape: tuple[int | None, ...] | None = None, print_fn: Any = print
-                ) -> str:
-        """Print (and return) a table of layers, output shapes and parameter counts.
+                ) -> str | None:
+        """Print a table of layers, output shapes and parameter counts, as Keras does, and
+        return None (so a notebook shows it once); ``print_fn=None`` returns the text instead.
 
         Output shapes come from ``compute_output_shape`` (or from running one sample of zeros
         in eval mode); they are known when ``input_shape`` is given (``(None, 4)`` or
-        ``(4,)``) or when the model knows its input shape.
+        ``(4,)``) or when the model knows its input shape. A functional model adds Keras's
+        "Connected to" column: ``layer[node][tensor]`` for each input of each call.
         """
         from .summary import summary_text
 
         text = summary_text(self, input_shape)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
 
     def extra_repr(self) -> str:
         """The arguments shown inside this module's repr."""

@@ -35,36 +35,70 @@ def run_for_shapes(model: Any, input_shape: tuple[int | None, ...] | None) -> di
             vars(m).pop("_output_shape", None)
 
 
-def summary_text(model: Any, input_shape: tuple[int | None, ...] | None) -> str:
-    """The summary table of ``model`` as text."""
-    shapes = run_for_shapes(model, input_shape)
-    rows = [(path, m) for path, m in model._named_children()] or [("", model)]
-    header = ("Layer (type)", "Output shape", "Params")
-    lines = []
-    for path, m in rows:
-        label = f"{path} ({type(m).__name__})" if path else type(m).__name__
-        shape = shapes.get(id(m))
-        shape_text = "?" if shape is None else str((None, *shape[1:])) if shape else "()"
-        unbuilt = any(not s.built for s in m.modules())
-        count = "unbuilt" if unbuilt else f"{m.count_params():,}"
-        lines.append((label, shape_text, count))
-    w0 = max(len(header[0]), *(len(r[0]) for r in lines))
-    w1 = max(len(header[1]), *(len(r[1]) for r in lines))
-    w2 = max(len(header[2]), *(len(r[2]) for r in lines))
-    width = w0 + w1 + w2 + 4
+def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]], model: Any
+           ) -> str:
+    """Keras's layout: a title, ruled header, one row per layer (cells may span lines)."""
+    split = [[cell.split("\n") for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(line) for row in split for line in row[i]])
+              for i, h in enumerate(header)]
+    right = {2}  # the parameter counts are right-aligned
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(f"{c:>{w}}" if i in right else f"{c:<{w}}"
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    width = sum(widths) + 2 * (len(widths) - 1)
+    body = []
+    for row in split:
+        for k in range(max(len(cell) for cell in row)):
+            body.append(line([cell[k] if k < len(cell) else "" for cell in row]))
     params = model.parameters()
     trainable = sum(p.size for p in params if p.requires_grad)
     total = sum(p.size for p in params)
-    out = [
-        f'Model: "{type(model).__name__}"',
+    return "\n".join([
+        f'Model: "{title}"',
         "_" * width,
-        f"{header[0]:<{w0}}  {header[1]:<{w1}}  {header[2]:>{w2}}",
+        line(list(header)),
         "=" * width,
-        *(f"{a:<{w0}}  {b:<{w1}}  {c:>{w2}}" for a, b, c in lines),
+        *body,
         "=" * width,
         f"Total params: {total:,}",
         f"Trainable params: {trainable:,}",
         f"Non-trainable params: {total - trainable:,}",
         "_" * width,
-    ]
-    return "\n".join(out)
+    ])
+
+
+def _count(m: Any) -> str:
+    return "unbuilt" if any(not s.built for s in m.modules()) else f"{m.count_params():,}"
+
+
+def functional_summary_text(model: Any) -> str:
+    """The summary of a functional ``nn.Model``, with Keras's "Connected to" column."""
+    ids = model._node_ids()
+    rows = []
+    for layer in model.layers:
+        nodes = [n for n in model._nodes if n.layer is layer]
+        shapes = {str(t.shape) if len(n.outputs) == 1 else str([o.shape for o in n.outputs])
+                  for n in nodes for t in n.outputs[:1]}
+        shape = shapes.pop() if len(shapes) == 1 else "multiple"
+        links = [f"{t.node.layer.name}[{ids[id(t.node)][1]}][{t.index}]"
+                 for n in nodes for t in n.inputs]
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape, _count(layer),
+                     "\n".join(links) or "-"))
+    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+    return _table(model.name, header, rows, model)
+
+
+def summary_text(model: Any, input_shape: tuple[int | None, ...] | None) -> str:
+    """The summary table of ``model`` as text (Keras's layout)."""
+    if vars(model).get("_graph"):
+        return functional_summary_text(model)
+    shapes = run_for_shapes(model, input_shape)
+    children = [m for _, m in model._named_children()] or [model]
+    rows = []
+    for m in children:
+        shape = shapes.get(id(m))
+        shape_text = "?" if shape is None else str((None, *shape[1:])) if shape else "()"
+        rows.append((f"{m.name} ({type(m).__name__})", shape_text, _count(m)))
+    return _table(model.name, ("Layer (type)", "Output Shape", "Param #"), rows, model)

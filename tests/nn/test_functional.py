@@ -214,3 +214,23 @@ def test_sequential_accepts_an_input_and_subclassed_models_still_work():
 
     sub = Twice()
     assert sub(np.ones((1, 2))).shape == (1, 2) and sub.layers == [sub.dense]
+
+
+def test_summary_shows_keras_connected_to_column_and_returns_none(capsys):
+    model = _skip_model()
+    model.get_layer("shared").trainable = False
+    assert model.summary() is None
+    text = capsys.readouterr().out
+    assert text == model.summary(print_fn=None) + "\n"
+    lines = text.splitlines()
+    assert lines[0] == 'Model: "skip"'
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#",
+                                "Connected", "to"]
+    row = {line.split()[0]: line for line in lines if line and line[0].isalpha()}
+    assert row["x"].split()[-1] == "-" and "(None, 3)" in row["x"]
+    assert row["shared"].split()[-2:] == ["30", "h[0][0]"]
+    # the shared layer's second call reads its own first output; Add reads its second
+    assert lines[lines.index(row["shared"]) + 1].split() == ["shared[0][0]"]
+    assert row["add"].split()[-1] == "h[0][0]"
+    assert lines[lines.index(row["add"]) + 1].split() == ["shared[1][0]"]
+    assert "Non-trainable params: 30" in text and "Total params: 68" in text
