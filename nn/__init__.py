@@ -43,6 +43,7 @@ from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
 from .layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
+from .model_plot import model_to_dot, plot_model
 from .models import MLP, Sequential
 from .module import Layer, LoadResult, Module, Parameter, clear_session
 from .optim import (
@@ -81,5 +82,6 @@ __all__ = [
 __all__ += [  # the functional API (nn.functional) and the merge layers (nn.layers.merge)
     "Input", "InputLayer", "KerasTensor", "Model", "functional",
     "save_model", "load_model", "register_serializable", "saving",
+    "plot_model", "model_to_dot",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
 ]
