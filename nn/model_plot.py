@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import autograd_core as ag
 
-from .functional import InputLayer, Model
+from .functional import InputLayer
 from .io import atomic_write
 from .models import Sequential
 from .module import Module, _as_shape
