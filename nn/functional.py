@@ -477,18 +477,22 @@ class Model(Module):
                 return list(struct.values())
             return struct if struct and isinstance(struct[0], list) else [struct]
 
-        # call each layer once every tensor it needs exists (shared layers in node order)
+        # call each layer once every tensor it needs exists (shared layers in node order);
+        # the layers come in call order, so one pass usually suffices
         while pending:
-            ready = [p for p in pending
-                     if all((r[0], r[1]) in outputs for r in refs_of(p[2]["args"]))
-                     and all((p[0], k) in outputs for k in range(p[1]))]
-            if not ready:
-                raise ValueError(f"Model.from_config: the nodes of {[p[0] for p in pending]} "
+            waiting = []
+            for name, k, n in pending:
+                if all((r[0], r[1]) in outputs for r in refs_of(n["args"])) and \
+                        all((name, j) in outputs for j in range(k)):
+                    out = made[name](tensors(n["args"]), **n.get("kwargs", {}))
+                    outputs[(name, k)] = _flatten(out) if isinstance(out, (list, dict)) \
+                        else [out]
+                else:
+                    waiting.append((name, k, n))
+            if len(waiting) == len(pending):
+                raise ValueError(f"Model.from_config: the nodes of {[p[0] for p in waiting]} "
                                  "refer to tensors no layer produces")
-            for name, k, n in ready:
-                out = made[name](tensors(n["args"]), **n.get("kwargs", {}))
-                outputs[(name, k)] = _flatten(out) if isinstance(out, (list, dict)) else [out]
-            pending = [p for p in pending if p not in ready]
+            pending = waiting
         model = cls(inputs=tensors(config["input_layers"]),
                     outputs=tensors(config["output_layers"]), name=config.get("name"))
         if not config.get("trainable", True):

@@ -234,3 +234,16 @@ def test_summary_shows_keras_connected_to_column_and_returns_none(capsys):
     assert row["add"].split()[-1] == "h[0][0]"
     assert lines[lines.index(row["add"]) + 1].split() == ["shared[1][0]"]
     assert "Non-trainable params: 30" in text and "Total params: 68" in text
+
+
+def test_a_deep_graph_runs_saves_and_reloads_without_recursion(tmp_path):
+    x = nn.Input(shape=(2,))
+    h = x
+    for _ in range(1500):
+        h = nn.Activation("tanh")(h)
+    model = nn.Model(x, nn.Dense(1)(h))
+    data = np.ones((3, 2), np.float32)
+    out = model.predict(data)
+    model.save(tmp_path / "deep.safetensors")
+    np.testing.assert_array_equal(nn.load_model(tmp_path / "deep.safetensors").predict(data),
+                                  out)
