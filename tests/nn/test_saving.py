@@ -231,3 +231,27 @@ def test_get_weights_set_weights_follow_keras_order():
     assert all(not w.any() for w in model.get_weights())
     with pytest.raises(ValueError, match="expected 6 arrays"):
         model.set_weights(weights[:-1])
+
+
+LAYERS = [
+    lambda: nn.Dense(3, activation="relu", use_bias=False, kernel_initializer="he_normal",
+                     kernel_regularizer=nn.L2(0.01), name="d"),
+    lambda: nn.Neuron(activation="tanh"),
+    lambda: nn.Perceptron(activation="sign"),
+    lambda: nn.Maxout(2, pieces=3),
+    lambda: nn.Dropout(0.25),
+    lambda: nn.Activation("leaky_relu", alpha=0.2),
+    lambda: nn.InputLayer(shape=(3,), name="inp"),
+    lambda: nn.Concatenate(axis=1),
+    *[cls for cls in (nn.Add, nn.Subtract, nn.Multiply, nn.Average, nn.Maximum, nn.Minimum)],
+]
+
+
+@pytest.mark.parametrize("make", LAYERS)
+def test_every_layer_round_trips_through_its_config(make):
+    layer = make()
+    config = layer.get_config()
+    json.dumps(config)  # plain data
+    assert {"name", "dtype"} <= set(config)
+    again = nn.layers.deserialize(json.loads(json.dumps(nn.layers.serialize(layer))))
+    assert type(again) is type(layer) and again.get_config() == config
