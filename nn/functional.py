@@ -167,7 +167,9 @@ class InputLayer(Module):
                                 "batch axis, e.g. shape=(784,)")
             dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
             full = (batch_size, *dims)
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        super().__init__(name=name, **kwargs)
+        # any dtype, not only floats: integer inputs feed lookups such as embeddings
+        object.__setattr__(self, "dtype", np.dtype(np.float32 if dtype is None else dtype))
         for d in full[1:]:
             if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer))
                                   or d < 1):

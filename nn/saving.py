@@ -122,9 +122,11 @@ def _optimizer_state(model: Module) -> tuple[dict[str, Any] | None, dict[str, np
 # ---- saving ----
 
 
-def save_model(model: Module, path: str | os.PathLike) -> None:
+def save_model(model: Module, path: str | os.PathLike,
+               metadata: Mapping[str, str] | None = None) -> None:
     """Write ``model``'s architecture, weights, compile configuration and optimizer state to
-    one safetensors file, atomically (``model.save(path)``)."""
+    one safetensors file, atomically (``model.save(path)``); ``metadata``: more str -> str
+    entries for the header (a caller's own records, read back with ``nn.io.load_state``)."""
     if not isinstance(model, Module):
         raise TypeError(f"save_model: expected an nn model, got {type(model).__name__}")
     unbuilt = model._unbuilt()
@@ -149,8 +151,12 @@ def save_model(model: Module, path: str | os.PathLike) -> None:
         raise TypeError(f"save_model: the configuration of {type(model).__name__} is not "
                         f"JSON ({e}); its get_config() must return plain data") from None
     state = {name: p.data for name, p in model.named_parameters()}
+    extra = dict(metadata or {})
+    taken = sorted({CONFIG_KEY, "model_class", io.FORMAT_KEY} & set(extra))
+    if taken:
+        raise ValueError(f"save_model: metadata keys {taken} are reserved")
     io.save_state(path, {**state, **opt_arrays},
-                  {CONFIG_KEY: text, "model_class": type(model).__name__})
+                  {**extra, CONFIG_KEY: text, "model_class": type(model).__name__})
 
 
 # ---- loading ----

@@ -247,3 +247,10 @@ def test_a_deep_graph_runs_saves_and_reloads_without_recursion(tmp_path):
     model.save(tmp_path / "deep.safetensors")
     np.testing.assert_array_equal(nn.load_model(tmp_path / "deep.safetensors").predict(data),
                                   out)
+
+
+def test_inputs_may_be_integers_and_keep_their_dtype():
+    ids = nn.Input(shape=(3,), dtype="int64", name="ids")
+    assert ids.dtype == np.int64
+    model = nn.Model(ids, nn.Dense(2)(ids))
+    assert model.predict(np.array([[1, 2, 3]])).shape == (1, 2)

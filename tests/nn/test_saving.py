@@ -255,3 +255,12 @@ def test_every_layer_round_trips_through_its_config(make):
     assert {"name", "dtype"} <= set(config)
     again = nn.layers.deserialize(json.loads(json.dumps(nn.layers.serialize(layer))))
     assert type(again) is type(layer) and again.get_config() == config
+
+
+def test_callers_may_add_their_own_metadata(tmp_path):
+    model = nn.Sequential([nn.Dense(2, input_shape=(2,))])
+    nn.save_model(model, tmp_path / "m.safetensors", metadata={"run": '{"epochs": 3}'})
+    _, meta = nn.io.load_state(tmp_path / "m.safetensors")
+    assert json.loads(meta["run"]) == {"epochs": 3}
+    with pytest.raises(ValueError, match="reserved"):
+        nn.save_model(model, tmp_path / "m.safetensors", metadata={"model_class": "x"})
