@@ -7,7 +7,9 @@
 ``train`` fits an MLP with ``model.fit`` on standardised inputs (an 80/20 train/test split,
 then 20% of the training part for validation) and writes into its output folder: the
 learning curves, the decision boundary (2-D data), the graph of one training step, the
-weights, the History and a ``model.json`` from which ``graph`` rebuilds the model.
+History and ``model.safetensors``: the whole model (``nn.load_model`` reads it) with the run's
+configuration (dataset, scalers) in its header, from which ``graph`` redraws. Runs of older
+versions (``model.json`` beside a weights-only ``model.safetensors``) still load.
 
 User errors (an unknown dataset, a missing folder, a bad argument) print one line to stderr
 and exit with status 2; ``check`` exits with status 1 when an op's rules disagree.
@@ -28,7 +30,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from . import datasets
+from . import datasets, io, saving
 from .data import StandardScaler, train_test_split
 from .io import atomic_write
 from .layers import MLP
@@ -36,7 +38,8 @@ from .losses import get_loss
 from .module import Module
 from .optim import get_optimizer
 
-__all__ = ["DATASETS", "UsageError", "build_model", "load_model", "main", "prepare_data"]
+__all__ = ["DATASETS", "UsageError", "build_model", "load_model", "main", "prepare_data",
+           "run_config"]
 
 PROG = "autograd-core"
 MODEL_FORMAT = "autograd-core.mlp"
@@ -46,6 +49,8 @@ MODEL_FORMAT_VERSION = 1
 HISTORY_PNG, BOUNDARY_PNG, GRAPH_SVG = "history.png", "decision_boundary.png", "graph.svg"
 WEIGHTS, HISTORY_JSON, MODEL_JSON, ARCHITECTURE = (
     "model.safetensors", "history.json", "model.json", "architecture.txt")
+RUN_KEY = "autograd_core.run_config"  # the run's configuration, in the model file's header
+# (MODEL_JSON is what runs of older versions wrote beside a weights-only file)
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "softplus", "linear")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
@@ -194,29 +199,60 @@ def build_model(config: dict[str, Any], seed: Any = None) -> MLP:
                dtype=np.dtype(config.get("dtype", "float32")))
 
 
-def load_model(folder: str | os.PathLike[str]) -> tuple[MLP, dict[str, Any]]:
+def _checked(config: Any, source: Path) -> dict[str, Any]:
+    if not isinstance(config, dict) or config.get("format") != MODEL_FORMAT:
+        raise UsageError(f"{source} does not describe a model saved by `{PROG} train`")
+    if config.get("version") != MODEL_FORMAT_VERSION:
+        raise UsageError(f"{source} has model format version {config.get('version')!r}; "
+                         f"this version reads {MODEL_FORMAT_VERSION}")
+    return config
+
+
+def run_config(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The configuration ``train`` recorded in ``folder``'s model file (None: an older run,
+    whose configuration is in ``model.json``, or no model file)."""
+    path = Path(folder) / WEIGHTS
+    if not path.is_file():
+        return None
+    try:
+        _, metadata = io.load_state(path)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot load {path}: {e}") from e
+    if saving.CONFIG_KEY not in metadata:
+        return None  # weights only: an older run
+    if RUN_KEY not in metadata:
+        raise UsageError(f"{path} holds a model saved by model.save, not by `{PROG} train`: it "
+                         "records no dataset or scaler to redraw with")
+    try:
+        return _checked(json.loads(metadata[RUN_KEY]), path)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{path}: the run configuration is not readable JSON: {e}") from e
+
+
+def load_model(folder: str | os.PathLike[str]) -> tuple[Module, dict[str, Any]]:
     """Rebuild the model saved by ``train`` in ``folder``: (model with its weights, config)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder (expected the output folder of `train`)")
-    config_path = folder / MODEL_JSON
+    weights = folder / WEIGHTS
+    config = run_config(folder)
+    if config is not None:
+        try:
+            return saving.load_model(weights, compile=False), config
+        except (OSError, ValueError, TypeError) as e:
+            raise UsageError(f"cannot load {weights}: {e}") from e
+    config_path = folder / MODEL_JSON  # a run of an older version
     if not config_path.is_file():
-        raise UsageError(f"{folder} has no {MODEL_JSON}; write one with `{PROG} train --out "
-                         f"{folder}`")
+        raise UsageError(f"{folder} has no model ({WEIGHTS}); write one with `{PROG} train "
+                         f"--out {folder}`")
     try:
-        config = json.loads(config_path.read_text())
+        config = _checked(json.loads(config_path.read_text()), config_path)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise UsageError(f"{config_path} is not readable JSON: {e}") from e
-    if not isinstance(config, dict) or config.get("format") != MODEL_FORMAT:
-        raise UsageError(f"{config_path} does not describe a model saved by `{PROG} train`")
-    if config.get("version") != MODEL_FORMAT_VERSION:
-        raise UsageError(f"{config_path} has model format version {config.get('version')!r}; "
-                         f"this version reads {MODEL_FORMAT_VERSION}")
     try:
         model = build_model(config)
     except (KeyError, TypeError, ValueError) as e:
         raise UsageError(f"{config_path} describes no valid MLP: {e}") from e
-    weights = folder / WEIGHTS
     try:
         model.load_weights(weights)
     except (OSError, ValueError) as e:
@@ -339,10 +375,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, str]] = []
-    model.save_weights(out / WEIGHTS)
-    files.append((out / WEIGHTS, "weights (safetensors)"))
-    _write_text(out / MODEL_JSON, json.dumps(config, indent=2) + "\n")
-    files.append((out / MODEL_JSON, f"architecture, to rebuild the model (`{PROG} graph`)"))
+    saving.save_model(model, out / WEIGHTS, metadata={RUN_KEY: json.dumps(config)})
+    files.append((out / WEIGHTS, f"the model (nn.load_model) and this run (`{PROG} graph`)"))
     _write_text(out / ARCHITECTURE, model.summary(print_fn=None) + "\n")
     files.append((out / ARCHITECTURE, "layer summary"))
     _write_text(out / HISTORY_JSON, history.to_json() + "\n")
