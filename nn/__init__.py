@@ -2,8 +2,8 @@
 
 Built only on the public names of ``autograd_core`` (a test checks it); no layer, loss or
 activation defines a derivative of its own. Models train with a hand-written loop or with
-Keras's ``compile``/``fit``/``evaluate``/``predict`` (``nn.train``, ``nn.callbacks``,
-``nn.lr_find``).
+Keras's ``compile``/``fit``/``evaluate``/``predict`` (``nn.trainer``, ``nn.callbacks``,
+``nn.lr_find``). The layer protocol is in ``nn.Module``'s docstring.
 """
 
 from . import (
@@ -20,11 +20,14 @@ from . import (
     optim,
     optimizers,
     plot,
+    registry,
     regularizers,
     saving,
     schedules,
     seeding,
+    summary,
     train,
+    trainer,
 )
 from . import init as initializers
 from .activations import get_activation
@@ -32,6 +35,7 @@ from .callbacks import (
     Callback,
     CSVLogger,
     EarlyStopping,
+    History,
     LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
@@ -43,6 +47,7 @@ from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
 from .layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
+from .metrics import Metric, get_metric
 from .model_plot import model_to_dot, plot_model
 from .models import MLP, Sequential
 from .module import Layer, LoadResult, Module, Parameter, clear_session
@@ -63,7 +68,6 @@ from .optim import (
 from .regularizers import L1, L1L2, L2
 from .saving import load_model, register_serializable, save_model
 from .seeding import set_seed
-from .train import History, Metric, get_metric
 
 __all__ = [
     "Module", "Layer", "Parameter", "LoadResult", "clear_session",
@@ -75,13 +79,13 @@ __all__ = [
     "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
     "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback",
     "get_activation", "get_loss", "get_optimizer", "set_seed",
-    "activations", "callbacks", "data", "datasets", "initializers", "init", "io", "layers",
-    "losses", "models", "optim", "optimizers", "plot", "regularizers", "schedules", "seeding",
-    "train",
+    "activations", "callbacks", "compile_utils", "data", "datasets", "files", "initializers",
+    "init", "io", "layers", "losses", "metrics", "models", "optim", "optimizers", "registry",
+    "saving", "summary", "trainer", "plot", "regularizers", "schedules", "seeding", "train",
 ]
 __all__ += [  # the functional API (nn.functional) and the merge layers (nn.layers.merge)
     "Input", "InputLayer", "KerasTensor", "Model", "functional",
-    "save_model", "load_model", "register_serializable", "saving",
+    "save_model", "load_model", "register_serializable",
     "plot_model", "model_to_dot",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
 ]

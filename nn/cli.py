@@ -31,10 +31,10 @@ import numpy as np
 import autograd_core as ag
 
 from . import datasets, io, saving
-from .data import StandardScaler, train_test_split
-from .io import atomic_write
-from .layers import MLP
+from .data import StandardScaler, random_subset, train_test_split
+from .files import atomic_write
 from .losses import get_loss
+from .models import MLP
 from .module import Module
 from .optim import get_optimizer
 
@@ -82,8 +82,7 @@ def _bundled(load: Callable[[], tuple[np.ndarray, np.ndarray]]) -> Loader:
     def loader(n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
         X, y = load()
         if n is not None and n < len(X):  # a random subset, the same one for the same seed
-            keep = np.sort(np.random.default_rng(seed).permutation(len(X))[:n])
-            X, y = X[keep], y[keep]
+            X, y = random_subset(X, y, n=n, seed=seed)
         return X, y
 
     return loader
@@ -125,8 +124,7 @@ def _fashion_mnist(path: str | None, n: int | None, seed: int) -> tuple[np.ndarr
     X_train = X_train.reshape(len(X_train), -1) / 255.0
     X_test = X_test.reshape(len(X_test), -1) / 255.0
     if n is not None and n < len(X_train):
-        keep = np.sort(np.random.default_rng(seed).permutation(len(X_train))[:n])
-        X_train, y_train = X_train[keep], y_train[keep]
+        X_train, y_train = random_subset(X_train, y_train, n=n, seed=seed)
     return X_train, X_test, y_train.astype(np.int64), y_test.astype(np.int64)
 
 
@@ -275,27 +273,24 @@ def write_graph(model: Module, loss_name: str, X: np.ndarray, y: np.ndarray, pat
     Without Graphviz's ``dot`` program, the DOT text is written beside ``path`` instead.
     """
     loss_fn = get_loss(loss_name)
-    modes = [(m, m.training) for m in model.modules()]
-    model.train()
     model.zero_grad()
-    try:
-        loss = loss_fn(y, model(X))
-        loss.name = "loss"
-        loss.backward(retain_grads=True)  # every node keeps its gradient, for the picture
-        kwargs: dict[str, Any] = {"color_by": "grad"}
-        if max_nodes is not None:
-            kwargs["max_nodes"] = max_nodes
+    with model.mode(training=True):
         try:
-            return ag.viz.save_svg(loss, path, **kwargs)
-        except ag.viz.GraphvizNotFoundError as e:
-            dot_path = path.with_suffix(".dot")
-            _write_text(dot_path, ag.viz.draw(loss, **kwargs).source)
-            print(f"note: {e}", file=sys.stderr)
-            return dot_path
-    finally:
-        model.zero_grad()
-        for m, mode in modes:
-            object.__setattr__(m, "training", mode)
+            loss = loss_fn(y, model(X))
+            loss.name = "loss"
+            loss.backward(retain_grads=True)  # every node keeps its gradient, for the picture
+            kwargs: dict[str, Any] = {"color_by": "grad"}
+            if max_nodes is not None:
+                kwargs["max_nodes"] = max_nodes
+            try:
+                return ag.viz.save_svg(loss, path, **kwargs)
+            except ag.viz.GraphvizNotFoundError as e:
+                dot_path = path.with_suffix(".dot")
+                _write_text(dot_path, ag.viz.draw(loss, **kwargs).source)
+                print(f"note: {e}", file=sys.stderr)
+                return dot_path
+        finally:
+            model.zero_grad()
 
 
 def _progress(epochs: int) -> Any:

@@ -1,7 +1,10 @@
-"""Data handling for training loops: splitting, scaling, one-hot encoding and mini-batches.
+"""Data handling: splitting, scaling, one-hot encoding and mini-batches.
 
-Everything here takes NumPy arrays (or anything ``np.asarray`` accepts, Tensors included) and
-indexes samples along the first axis.
+The one data pipeline of ``nn``: ``fit``, ``evaluate``, ``predict``, ``lr_find`` and the
+helpers below all check lengths, split off validation data, shuffle and batch here
+(``EpochIterator``, Keras 3's name). Everything takes NumPy arrays (or anything
+``np.asarray`` accepts, Tensors included) and indexes samples along the first axis. Random
+choices follow ``nn.seeding`` (``seed=None``: reproducible after ``nn.set_seed``).
 """
 
 from __future__ import annotations
@@ -15,12 +18,17 @@ import numpy as np
 from .seeding import Seed, make_rng
 
 __all__ = [
+    "EpochIterator",
     "StandardScaler",
     "batches",
+    "check_batch_size",
     "check_consistent_length",
     "n_batches",
     "one_hot",
+    "prepare_arrays",
+    "random_subset",
     "split_validation",
+    "split_validation_data",
     "standardize",
     "train_test_split",
 ]
@@ -129,19 +137,30 @@ def train_test_split(
     return X[train], X[test], y[train], y[test]
 
 
-def split_validation(*arrays: Any, fraction: float) -> tuple[tuple, tuple]:
+def random_subset(*arrays: Any, n: int, seed: Seed = None) -> tuple[np.ndarray, ...]:
+    """``n`` samples drawn without replacement (the same ones for the same seed), in their
+    original order, from each array."""
+    converted = [_as_array(a, f"array {i}") for i, a in enumerate(arrays)]
+    total = check_consistent_length(**{f"array {i}": a for i, a in enumerate(converted)})
+    keep = np.sort(_rng(seed, "random_subset").permutation(total)[:n])
+    return tuple(a[keep] for a in converted)
+
+
+def split_validation(*arrays: Any, fraction: float, what: str = "validation fraction"
+                     ) -> tuple[tuple, tuple]:
     """Split off the last `fraction` of samples, unshuffled, as Keras's validation_split does.
 
     Returns ``(train, validation)``, two tuples holding each array's part (None stays None).
+    ``what`` names the argument in errors.
     """
     if not 0.0 < fraction < 1.0:
-        raise ValueError(f"validation fraction must be in (0, 1), got {fraction}")
+        raise ValueError(f"{what} must be in (0, 1), got {fraction}")
     converted = [_maybe_array(a, f"array {i}") for i, a in enumerate(arrays)]
     n = check_consistent_length(**{f"array {i}": a for i, a in enumerate(converted)})
     split_at = math.floor(n * (1.0 - fraction))
     if split_at == 0 or split_at == n:
         raise ValueError(
-            f"validation fraction {fraction} of {n} samples leaves "
+            f"{what}={fraction} of {n} samples leaves "
             f"{split_at} for training and {n - split_at} for validation; "
             f"both must be at least 1"
         )
@@ -233,6 +252,114 @@ def one_hot(y: Any, num_classes: int | None = None, dtype: Any = np.float64) -> 
     return out
 
 
+# ---- the training pipeline: arrays, validation data, batches ----
+
+
+def prepare_arrays(X: Any, y: Any = None, sample_weight: Any = None, *, caller: str = "fit"
+                   ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(X, y, sample_weight) as arrays with one number of samples, at least one."""
+    X, y, w = _as_array(X, "X"), _maybe_array(y, "y"), _maybe_array(sample_weight,
+                                                                      "sample_weight")
+    if check_consistent_length(X=X, y=y, sample_weight=w) == 0:
+        raise ValueError(f"{caller}: X has no samples")
+    return X, y, w
+
+
+def cast_arrays(X: np.ndarray, y: np.ndarray | None, dtype: Any
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """X in the model's dtype, and float targets too (integer labels stay integers), so that
+    no batch is cast again inside the layers."""
+    if dtype is None:
+        return X, y
+    if X.dtype != dtype:
+        X = X.astype(dtype)
+    if y is not None and y.dtype.kind == "f" and y.dtype != dtype:
+        y = y.astype(dtype)
+    return X, y
+
+
+def split_validation_data(validation_data: Any, validation_split: float,
+                          arrays: tuple[Any, Any, Any], caller: str = "fit"
+                          ) -> tuple[tuple, tuple | None]:
+    """(training arrays, validation arrays or None), each (X, y, sample_weight).
+
+    ``validation_data=(X_val, y_val[, sample_weight_val])`` takes precedence over
+    ``validation_split``, the last fraction of the samples before any shuffling (Keras).
+    """
+    if not 0 <= validation_split < 1:
+        raise ValueError(f"{caller}: validation_split must be in [0, 1), got {validation_split}")
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                f"{caller}: validation_data must be a tuple (X_val, y_val) or (X_val, y_val, "
+                f"sample_weight_val), got {type(validation_data).__name__}"
+                + (f" of length {len(validation_data)}"
+                   if isinstance(validation_data, (tuple, list)) else "")
+            )
+        Xv, yv, *rest = validation_data
+        Xv, yv, wv = _as_array(Xv, "X_val"), _as_array(yv, "y_val"), _maybe_array(
+            rest[0] if rest else None, "sample_weight_val")
+        if check_consistent_length(X_val=Xv, y_val=yv, sample_weight_val=wv) == 0:
+            raise ValueError(f"{caller}: the validation data have no samples")
+        return tuple(arrays), (Xv, yv, wv)
+    if validation_split > 0:
+        return split_validation(*arrays, fraction=validation_split,
+                                what=f"{caller}: validation_split")
+    return tuple(arrays), None
+
+
+def check_batch_size(batch_size: Any, n: int) -> int:
+    """The batch size for n samples: None means all of them; larger than n means n."""
+    if batch_size is None:
+        return max(n, 1)
+    if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    return min(int(batch_size), max(n, 1))
+
+
+class EpochIterator:
+    """The batches of one pass over (x, y, sample_weight), as (x_b, y_b, w_b) tuples.
+
+    Each ``iter()`` is one epoch: with ``shuffle``, a new order drawn from ``seed`` (an int,
+    a Generator, or None: see ``nn.seeding``); the last batch is smaller unless
+    ``drop_last``. ``len()`` is the number of batches.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray | None = None,
+                 sample_weight: np.ndarray | None = None, batch_size: int | None = 32,
+                 shuffle: bool = False, seed: Seed = None, drop_last: bool = False) -> None:
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.n = check_consistent_length(X=x, y=y, sample_weight=sample_weight)
+        if batch_size is None:
+            batch_size = max(self.n, 1)
+        if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                or batch_size < 1):
+            raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.rng = _rng(seed, "batches") if shuffle else None
+        self.drop_last = drop_last
+
+    def __len__(self) -> int:
+        return n_batches(self.n, self.batch_size, self.drop_last)
+
+    def __iter__(self) -> Iterator[tuple[Any, Any, Any]]:
+        # the order is drawn now, not on the first next(), so the Generator advances per epoch
+        order = self.rng.permutation(self.n) if self.shuffle else None
+        stop = self.n - self.n % self.batch_size if self.drop_last else self.n
+        return self._batches(order, stop)
+
+    def _batches(self, order: np.ndarray | None, stop: int) -> Iterator[tuple[Any, Any, Any]]:
+        x, y, w, size = self.x, self.y, self.sample_weight, self.batch_size
+        if order is None and size >= stop and stop == self.n:
+            yield x, y, w  # one batch of everything: no copy
+            return
+        for start in range(0, stop, size):
+            idx = slice(start, start + size) if order is None else order[start:start + size]
+            yield x[idx], (None if y is None else y[idx]), (None if w is None else w[idx])
+
+
 # ---- mini-batches ----
 
 
@@ -262,31 +389,9 @@ def batches(
     X = _as_array(X, "X")
     y = _maybe_array(y, "y")
     w = _maybe_array(sample_weight, "sample_weight")
-    n = check_consistent_length(X=X, y=y, sample_weight=w)
-    if batch_size is None:
-        batch_size = max(n, 1)
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, (int, np.integer))
-        or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-    # permute now, not on the first next(), so the Generator advances when batches() is called
-    order = _rng(seed, "batches").permutation(n) if shuffle else None
-    stop = n - n % batch_size if drop_last else n
-
-    def generate() -> Iterator[Any]:
-        for start in range(0, stop, batch_size):
-            idx = (
-                slice(start, start + batch_size)
-                if order is None
-                else order[start : start + batch_size]
-            )
-            if y is None and w is None:
-                yield X[idx]
-            elif w is None:
-                yield X[idx], y[idx]
-            else:
-                yield X[idx], (None if y is None else y[idx]), w[idx]
-
-    return generate()
+    epoch = iter(EpochIterator(X, y, w, batch_size, shuffle, seed, drop_last))
+    if y is None and w is None:
+        return (xb for xb, _, _ in epoch)
+    if w is None:
+        return ((xb, yb) for xb, yb, _ in epoch)
+    return epoch

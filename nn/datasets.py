@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import importlib
 import os
-import secrets
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .data import Seed, _rng
+from .files import atomic_writer
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
@@ -364,32 +364,29 @@ def _fetch(url: str, out: BinaryIO) -> None:
             out.write(chunk)
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+class _Hashing:
+    """A file-like object that hashes what it writes on its way to the real file."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out, self.digest = out, hashlib.sha256()
+
+    def write(self, chunk: bytes) -> int:
+        self.digest.update(chunk)
+        return self.out.write(chunk)
 
 
 def _download_verified(url: str, dest: Path, sha256: str) -> None:
-    """Download to a temporary file beside dest, check its SHA-256, then rename it into place."""
+    """Download into place atomically (``nn.files``), keeping it only if its SHA-256 matches."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.part")
-    try:
-        with open(tmp, "xb") as out:
-            _fetch(url, out)
-            out.flush()
-            os.fsync(out.fileno())
-        digest = _sha256_of(tmp)
+    with atomic_writer(dest) as out:
+        hashing = _Hashing(out)
+        _fetch(url, hashing)
+        digest = hashing.digest.hexdigest()
         if digest != sha256.lower():
             raise ChecksumError(
                 f"{url}: SHA-256 is {digest}, expected {sha256}; the file was "
                 f"not kept in {dest.parent}"
             )
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _find_in_folder(folder: Path, stem: str) -> Path:

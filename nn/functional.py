@@ -24,7 +24,9 @@ import numpy as np
 
 import autograd_core as ag
 
-from .module import _CLASSES, Module, _as_shape, _symbolic, deserialize_layer, serialize_layer
+from .module import Module
+from .registry import LAYER_CLASSES, deserialize_layer, serialize_layer
+from .shapes import as_shape, symbolic_leaf
 
 __all__ = ["Input", "InputLayer", "KerasTensor", "Model", "Node"]
 
@@ -56,6 +58,11 @@ class KerasTensor:
     def layer(self) -> Module:
         """The layer that produced this tensor."""
         return self.node.layer
+
+    @staticmethod
+    def record_call(layer: Module, args: Any, rest: tuple, kwargs: dict[str, Any]) -> Any:
+        """What ``layer(args)`` does on KerasTensors (``Module.__call__`` asks the tensor)."""
+        return call_symbolic(layer, args, rest, kwargs)
 
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(f"{self!r} is symbolic (it holds no data): call the model on arrays, "
@@ -262,7 +269,7 @@ class Model(Module):
         if inputs is None or outputs is None:
             raise TypeError(f"{owner}: give both inputs= and outputs=")
         for what, struct in (("inputs", inputs), ("outputs", outputs)):
-            if not _symbolic(struct):
+            if symbolic_leaf(struct) is None:
                 raise TypeError(f"{owner}: {what} must be symbolic tensors from nn.Input and "
                                 f"layer calls (or lists or dicts of them), got {struct!r}")
         for t in _flatten(inputs):
@@ -399,7 +406,7 @@ class Model(Module):
             return super().compute_output_shape(input_shape)
         given = _flatten(input_shape) if isinstance(input_shape, (list, Mapping)) \
             else [input_shape]
-        shapes = {id(t): _as_shape(s) for t, s in zip(self.inputs, given)}
+        shapes = {id(t): as_shape(s) for t, s in zip(self.inputs, given)}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
@@ -502,4 +509,4 @@ class Model(Module):
         return model
 
 
-_CLASSES["Functional"] = Model  # Keras's class name for a functional model
+LAYER_CLASSES["Functional"] = Model  # Keras's class name for a functional model

@@ -219,5 +219,5 @@ def get_initializer(identifier: InitializerLike) -> Callable[..., np.ndarray]:
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
     found = lookup("initializer", INITIALIZERS, identifier,
-                   accepts="a name, an Initializer or a callable")
+                   accepts="a name, an Initializer or a callable", sort_names=True)
     return found() if isinstance(found, type) else found

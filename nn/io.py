@@ -4,24 +4,25 @@ The format is an 8-byte little-endian header length, a JSON header (each tensor'
 and byte range, plus ``__metadata__``), then the raw little-endian tensor bytes. It holds data
 only: loading parses JSON and copies bytes, and never unpickles or executes anything.
 
-Guarantees: saving is atomic (a crash leaves the old file or the new one, never a mix);
+Guarantees: saving is atomic (``nn.files.atomic_write``: a crash leaves the old file or the
+new one, never a mix; the file's mode and a symbolic link are kept);
 loading checks the whole file before returning; ``validate_state`` checks every name, shape
 and dtype against a model before the caller changes any weight.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import secrets
 import struct
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import safetensors.numpy
+
+from .files import atomic_write
 
 __all__ = [
     "FORMAT_KEY",
@@ -116,49 +117,10 @@ def _prepare_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     return metadata
 
 
-def _write_all(out: BinaryIO, data: bytes) -> None:
-    """Write data to the open temporary file (a seam for tests that simulate a crash)."""
-    out.write(data)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # makes the rename itself durable; not possible on every platform, and harmless to skip
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write data to a temporary file beside path, fsync it, then rename it over path.
-
-    A reader, or a crash, sees the old file or the new one, never half of one. ``str`` data
-    is written as UTF-8.
-    """
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        # "x" creates the file with the umask's permissions, as a plain open would
-        with open(tmp, "xb") as out:
-            _write_all(out, data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
 def save_state(
     path: str | os.PathLike, state: Mapping[str, Any], metadata: Mapping[str, str] | None = None
 ) -> None:
     """Write named arrays and str->str metadata to a safetensors file, atomically."""
-    path = Path(path)
     arrays = _prepare(state)
     stored = _prepare_metadata(metadata)
     try:

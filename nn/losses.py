@@ -32,6 +32,8 @@ import numpy as np
 
 import autograd_core as ag
 
+from .registry import lookup
+
 EPSILON = 1e-7  # Keras's backend.epsilon(): how far from 0 and 1 probabilities are clipped
 
 Loss = Callable[..., Any]
@@ -53,18 +55,24 @@ def _raw(value: Any) -> np.ndarray:
     return np.asarray(value.data if isinstance(value, ag.Tensor) else value)
 
 
+def align_targets(name: str, y_true: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``y_true`` reshaped to ``shape`` (y_pred's); only a trailing axis of 1 may differ.
+
+    The one target alignment of ``nn``: the losses and the metrics (``nn.metrics``) use it.
+    """
+    if y_true.shape == shape:
+        return y_true
+    if y_true.shape + (1,) == shape or y_true.shape == shape + (1,):
+        return y_true.reshape(shape)
+    raise ValueError(
+        f"{name}: y_true has shape {y_true.shape} but y_pred has shape {shape}; they must "
+        "match (a trailing axis of length 1 may differ)"
+    )
+
+
 def _targets(name: str, y_true: Any, p: ag.Tensor) -> np.ndarray:
     """y_true in y_pred's dtype and shape; a trailing axis of 1 on either side is allowed."""
-    t = _raw(y_true)
-    if t.shape != p.shape:
-        if t.shape + (1,) == p.shape or t.shape == p.shape + (1,):
-            t = t.reshape(p.shape)
-        else:
-            raise ValueError(
-                f"{name}: y_true has shape {t.shape} but y_pred has shape {p.shape}; they must "
-                "match (a trailing axis of length 1 may differ)"
-            )
-    return t.astype(p.dtype, copy=False)
+    return align_targets(name, _raw(y_true), tuple(p.shape)).astype(p.dtype, copy=False)
 
 
 def _class_weights(class_weight: Mapping[Any, float], classes: np.ndarray) -> np.ndarray:
@@ -291,13 +299,5 @@ LOSSES: dict[str, Loss] = {
 
 def get_loss(identifier: str | Loss, **kwargs: Any) -> Loss:
     """A loss from its name (``"mse"``) or a callable; ``kwargs`` (from_logits=...) are bound."""
-    if isinstance(identifier, str):
-        key = identifier.lower()
-        if key not in LOSSES:
-            raise ValueError(f"unknown loss {identifier!r}; known: {', '.join(LOSSES)}")
-        fn = LOSSES[key]
-    elif callable(identifier):
-        fn = identifier
-    else:
-        raise TypeError(f"a loss must be a name or a callable, got {identifier!r}")
+    fn = lookup("loss", LOSSES, identifier)
     return functools.partial(fn, **kwargs) if kwargs else fn

@@ -10,26 +10,17 @@ bit, so finding a learning rate does not train the model.
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import data
+from .compile_utils import CompileLoss, CompileMetrics, CompileOptimizer
 from .module import Module
-from .optim import Optimizer, get_optimizer
 from .seeding import make_rng
-from .train import (
-    _array,
-    _as_inputs,
-    _as_targets,
-    _check_lengths,
-    _Compiled,
-    _compiled,
-    _ensure_built,
-    _has_regularization,
-    _model_dtype,
-)
 
 __all__ = ["LRFinderResult", "lr_find"]
 
@@ -90,15 +81,6 @@ def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> tuple[float, float]:
     return float(lrs[idx[int(np.argmin(slopes))]]), lr_at_min
 
 
-def _optimizer_for(model: Module, optimizer: Any) -> Optimizer:
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    params = model.trainable_parameters()
-    if isinstance(optimizer, str):
-        return get_optimizer(optimizer, params)
-    return optimizer(params)
-
-
 def lr_find(
     model: Module,
     X: Any,
@@ -120,7 +102,9 @@ def lr_find(
     ``compile``. Each of the ``num_steps`` steps takes the next mini-batch of a shuffled pass
     (``seed``) with ``lr = start_lr * (end_lr / start_lr) ** (i / (num_steps - 1))``.
     ``smooth`` is the moving-average factor of the loss; the run stops when the smoothed loss
-    exceeds ``diverge`` times its lowest value, or is not finite.
+    exceeds ``diverge`` times its lowest value, or is not finite. Each step is the model's own
+    ``train_step``, the one ``fit`` runs; ``seed=None`` follows ``nn.set_seed`` (key
+    ``"lr_find"``), so it does not change what ``fit`` draws afterwards.
     """
     if not 0 < start_lr < end_lr:
         raise ValueError(f"lr_find: need 0 < start_lr < end_lr, got {start_lr} and {end_lr}")
@@ -133,76 +117,63 @@ def lr_find(
         raise ValueError(f"lr_find: diverge must be > 1, got {diverge}")
 
     if loss is not None:
-        config = _Compiled("sgd", {}, loss, None, None)  # only its loss is used
-    elif vars(model).get("_compiled") is not None:
-        config = _compiled(model, "lr_find")
+        compiled_loss = CompileLoss(loss)
+    elif model.compiled:
+        compiled_loss = model.compiled_loss
     else:
         raise RuntimeError("lr_find: the model is not compiled; pass loss=... or compile it")
-    X_raw = _array(X, "X")
-    _check_lengths(X=X_raw, y=_array(y, "y"))
-    _ensure_built(model, X_raw)
-    dtype = _model_dtype(model)
-    X, y = _as_inputs(X_raw, dtype), _as_targets(y, dtype)
-    if optimizer is None:
-        compiled = vars(model).get("_compiled")
-        opt = compiled.optimizer(model) if compiled is not None else _optimizer_for(model, "adam")
+    X, y, _ = data.prepare_arrays(X, y, caller="lr_find")
+    model._ensure_built(X)
+    X, y = data.cast_arrays(X, y, model._dtype())
+    if optimizer is not None:
+        opt = CompileOptimizer(optimizer, {}).get(model)
+    elif model.compiled:
+        opt = model._compiled_optimizer.get(model)
     else:
-        opt = _optimizer_for(model, optimizer)
+        opt = CompileOptimizer("adam", {}).get(model)
 
     params = model.parameters()
     saved_weights = [p.data.copy() for p in params]
     saved_grads = [p.grad for p in params]
     saved_opt = opt.state_dict()
-    modules = model.modules()
-    saved_modes = [m.training for m in modules]
     # layers that draw random numbers (Dropout) get their generators back too
-    rngs = list({id(m.rng): m.rng for m in modules}.values())
+    rngs = list({id(m.rng): m.rng for m in model.modules()}.values())
     saved_rngs = [r.bit_generator.state for r in rngs]
+    # the training step is the model's own train_step, run with this loss and optimizer
+    saved_compiled = (model.compiled_loss, model.compiled_metrics, model.optimizer)
 
-    n = len(X)
-    size = n if batch_size is None else max(1, min(int(batch_size), n))
-    rng = make_rng(seed, "lr_find")
-    regularized = _has_regularization(model)
+    size = data.check_batch_size(batch_size, len(X))
+    epochs = data.EpochIterator(X, y, None, size, shuffle=True, seed=make_rng(seed, "lr_find"))
+    batches = itertools.chain.from_iterable(epochs for _ in itertools.count())
     lrs, raw, smoothed = [], [], []
     avg, best, diverged = 0.0, math.inf, False
     try:
-        model.train()
-        opt.zero_grad()
-        order, pos = rng.permutation(n), 0
-        for i in range(int(num_steps)):
-            if pos >= n:
-                order, pos = rng.permutation(n), 0
-            idx = order[pos:pos + size]
-            pos += size
-            lr = start_lr * (end_lr / start_lr) ** (i / (num_steps - 1))
-            opt.lr = lr
-            out = model(X[idx])
-            loss_t = config.loss_value(y[idx], out, None, None)
-            if regularized:
-                loss_t = loss_t + model.regularization_loss()
-            value = float(loss_t.data)
-            if not math.isfinite(value):
-                diverged = True
-                break
-            loss_t.backward()
-            opt.step()
+        model.compiled_loss, model.optimizer = compiled_loss, opt
+        model.compiled_metrics = CompileMetrics()
+        with model.mode(training=True):
             opt.zero_grad()
-            avg = smooth * avg + (1 - smooth) * value
-            current = avg / (1 - smooth ** (i + 1))
-            lrs.append(lr)
-            raw.append(value)
-            smoothed.append(current)
-            best = min(best, current)
-            if current > diverge * best:
-                diverged = True
-                break
+            for i, batch in zip(range(int(num_steps)), batches):
+                lr = start_lr * (end_lr / start_lr) ** (i / (num_steps - 1))
+                opt.lr = lr
+                value = model.train_step(batch)["loss"]
+                if not math.isfinite(value):
+                    diverged = True
+                    break
+                avg = smooth * avg + (1 - smooth) * value
+                current = avg / (1 - smooth ** (i + 1))
+                lrs.append(lr)
+                raw.append(value)
+                smoothed.append(current)
+                best = min(best, current)
+                if current > diverge * best:
+                    diverged = True
+                    break
     finally:
+        model.compiled_loss, model.compiled_metrics, model.optimizer = saved_compiled
         for p, w, g in zip(params, saved_weights, saved_grads):
             p.data[...] = w
             p.grad = g
         opt.load_state_dict(saved_opt)
-        for m, mode in zip(modules, saved_modes):
-            object.__setattr__(m, "training", mode)
         for r, state in zip(rngs, saved_rngs):
             r.bit_generator.state = state
     if len(lrs) < 2:

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import autograd_core as ag
 
+from .files import atomic_write
 from .functional import InputLayer
-from .io import atomic_write
 from .models import Sequential
-from .module import Module, _as_shape
+from .module import Module
+from .shapes import as_shape
 
 if TYPE_CHECKING:
     import graphviz
@@ -139,7 +140,7 @@ class _Drawer:
         for layer in model.layers:
             key = f"{prefix}{layer.name}"
             try:
-                out = tuple(layer.compute_output_shape(_as_shape(shape)))
+                out = tuple(layer.compute_output_shape(as_shape(shape)))
             except (ValueError, TypeError, IndexError, NotImplementedError):
                 out = None
             if self.opts["expand_nested"] and _expandable(layer):

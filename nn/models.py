@@ -10,9 +10,10 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .init import InitializerLike
 from .layers.core import Dense, _positive_int
-from .module import Module, _as_shape, deserialize_layer, serialize_layer
+from .module import Module, deserialize_layer, serialize_layer
 from .registry import serialize
 from .seeding import SeedLike, child_seeds
+from .shapes import as_shape
 
 __all__ = ["MLP", "Sequential"]
 
@@ -84,7 +85,7 @@ class Sequential(Module):
 
     def build(self, input_shape: Any) -> None:
         """Build every layer for inputs of ``input_shape`` (``(None, 4)``, or a width ``4``)."""
-        shape = _as_shape(input_shape)
+        shape = as_shape(input_shape)
         self._build_input_shape = shape
         for layer in self.layers:
             if not layer.built:
@@ -97,7 +98,7 @@ class Sequential(Module):
         return x
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        shape = _as_shape(input_shape)
+        shape = as_shape(input_shape)
         for layer in self.layers:
             shape = tuple(layer.compute_output_shape(shape))
         return shape

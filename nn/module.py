@@ -9,8 +9,7 @@ layer together. The layer protocol is written in ``Module``'s docstring.
 
 from __future__ import annotations
 
-import re
-import threading
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -19,23 +18,30 @@ import numpy as np
 
 import autograd_core as ag
 
+from . import saving
 from .init import get_initializer
+from .registry import (
+    LAYER_CLASSES,
+    clear_session,
+    deserialize_layer,
+    serialize_layer,
+    snake_case,
+    unique_name,
+)
 from .regularizers import get_regularizer
 from .seeding import SeedLike, make_rng
+from .shapes import as_shape, float_dtype, shape_of, symbolic_leaf
 from .trainer import Trainer
 
-__all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "custom_object_scope",
-           "deserialize_layer", "serialize_layer"]
+__all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deserialize_layer",
+           "serialize_layer"]
 
 # Bumped whenever the module tree may have changed shape (a Module or Parameter attribute set,
 # a layer added or built), so that naming parameters on every call costs one comparison.
 _STRUCTURE = {"version": 0, "named": (None, -1)}
-# Keras's automatic names: dense, dense_1, ... unique in the process until clear_session()
-_NAMES: dict[str, int] = {}
-_NAMES_LOCK = threading.Lock()
-# every Module subclass by class name, so that a config can name the class to rebuild
-_CLASSES: dict[str, type] = {}
-_ADDED_LOSSES = {"any": False}  # whether add_loss was ever called: calls clear them then
+# whether add_loss / a regularized add_weight was ever called: until then, calls need not
+# clear added losses and ``losses`` need not walk the model
+_ADDED_LOSSES = {"any": False, "penalties": False}
 
 
 def _structure_changed() -> None:
@@ -44,58 +50,6 @@ def _structure_changed() -> None:
 
 def _is_container(value: Any) -> bool:
     return isinstance(value, (Module, ag.Tensor, list, tuple, dict))
-
-
-def _snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
-def _unique_name(base: str) -> str:
-    with _NAMES_LOCK:
-        n = _NAMES.get(base, 0)
-        _NAMES[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def clear_session() -> None:
-    """Restart the automatic layer names (``dense``, ``dense_1``, ...), as Keras's does."""
-    with _NAMES_LOCK:
-        _NAMES.clear()
-
-
-def _as_shape(input_shape: Any) -> tuple:
-    """A build shape: an int width means ``(None, width)``; None entries stay None."""
-    if isinstance(input_shape, (int, np.integer)) and not isinstance(input_shape, bool):
-        return (None, int(input_shape))
-    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], tuple):
-        return input_shape  # several inputs: a list of shapes
-    return tuple(None if d is None else int(d) for d in input_shape)
-
-
-def _shape_of(x: Any) -> Any:
-    """The build shape of a first input: its shape with the batch axis (the first) as None;
-    a 1-D input, one sample without a batch axis, is passed as is."""
-    if isinstance(x, (list, tuple)) and x and all(hasattr(v, "shape") for v in x):
-        return [_shape_of(v) for v in x]
-    shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
-    return (None, *shape[1:]) if len(shape) >= 2 else tuple(shape)
-
-
-def _symbolic(x: Any) -> bool:
-    """Whether ``x`` is a KerasTensor (nn.functional), or a list or dict of them."""
-    if isinstance(x, Mapping):
-        x = list(x.values())
-    if isinstance(x, (list, tuple)):
-        return bool(x) and all(getattr(v, "_symbolic", False) for v in x)
-    return getattr(x, "_symbolic", False)
-
-
-def _float_dtype(dtype: Any, owner: str) -> np.dtype:
-    dt = np.dtype(np.float32 if dtype is None else dtype)
-    if dt.kind != "f":
-        raise TypeError(f"{owner}: dtype must be a floating-point type, got {dt}")
-    return dt
 
 
 class Parameter(ag.Tensor):
@@ -175,15 +129,9 @@ class Module(Trainer, metaclass=_LayerType):
       this layer and its sublayers, as 0-d Tensors; training adds them to the loss.
     """
 
-    # declared here, so that nothing sets an undeclared attribute on a model from outside
+    # declared here (and in Trainer), so that nothing sets an undeclared attribute on a model
     training: bool = True
     built: bool = True  # False for classes that define build(): see __init_subclass__
-    optimizer: Any = None  # the compiled optimizer (``compile``)
-    loss: Any = None  # the compiled loss, as given to ``compile``
-    compiled_loss: Any = None  # nn.compile_utils.CompileLoss
-    compiled_metrics: Any = None  # nn.compile_utils.CompileMetrics
-    stop_training: bool = False  # set by a callback to end ``fit`` after the current batch
-    history: Any = None  # the History of the last ``fit``
     dtype: np.dtype = np.dtype(np.float32)
     _trainable: bool = True
     _build_input_shape: Any = None
@@ -195,7 +143,7 @@ class Module(Trainer, metaclass=_LayerType):
         super().__init_subclass__(**kwargs)
         if "build" in vars(cls) and "built" not in vars(cls):
             cls.built = False
-        _CLASSES[cls.__name__] = cls
+        LAYER_CLASSES[cls.__name__] = cls
 
     def __init__(
         self,
@@ -212,7 +160,7 @@ class Module(Trainer, metaclass=_LayerType):
             raise TypeError(f"{owner}: name must be a str, got {name!r}")
         self._name = name
         self.training = True
-        self.dtype = _float_dtype(dtype, owner)
+        self.dtype = float_dtype(dtype, owner)
         self._rng = make_rng(seed)
         if not trainable:
             self.trainable = False
@@ -226,7 +174,7 @@ class Module(Trainer, metaclass=_LayerType):
             input_shape = (int(input_dim),)
         if input_shape is not None:
             # the metaclass builds the layer once the subclass's __init__ has finished
-            self._build_input_shape = (None, *_as_shape(tuple(input_shape)))
+            self._build_input_shape = (None, *as_shape(tuple(input_shape)))
 
     def __setattr__(self, name: str, value: Any) -> None:
         if _is_container(value):
@@ -239,7 +187,7 @@ class Module(Trainer, metaclass=_LayerType):
     def name(self) -> str:
         """The layer's name (Keras's automatic ``dense``, ``dense_1``... unless given)."""
         if vars(self).get("_name") is None:
-            object.__setattr__(self, "_name", _unique_name(_snake_case(type(self).__name__)))
+            object.__setattr__(self, "_name", unique_name(snake_case(type(self).__name__)))
         return self._name
 
     @property
@@ -259,11 +207,11 @@ class Module(Trainer, metaclass=_LayerType):
 
     def build(self, input_shape: Any) -> None:
         """Create the weights for inputs of ``input_shape`` (batch axis None)."""
-        self._build_input_shape = _as_shape(input_shape)
+        self._build_input_shape = as_shape(input_shape)
         self.built = True
 
     def _build_for(self, input_shape: Any) -> None:
-        shape = _as_shape(input_shape)
+        shape = as_shape(input_shape)
         self.build(shape)
         self._build_input_shape = shape
         self.built = True
@@ -272,7 +220,7 @@ class Module(Trainer, metaclass=_LayerType):
     def compute_output_shape(self, input_shape: Any) -> tuple:
         """The output's shape for inputs of ``input_shape`` (batch axis None), without
         computing it; this default runs one sample of zeros through the layer."""
-        shape = _as_shape(input_shape)
+        shape = as_shape(input_shape)
         if any(d is None for d in shape[1:]):
             raise ValueError(f"{self._label()}: cannot tell the output shape for input shape "
                              f"{shape} with unknown sizes")
@@ -300,7 +248,7 @@ class Module(Trainer, metaclass=_LayerType):
         """A new Parameter of ``shape``, drawn with ``self.rng``; ``regularizer``'s penalty
         joins ``self.losses``. Assign it to an attribute to make it part of the layer."""
         shape = tuple(int(n) for n in ((shape,) if np.isscalar(shape) else shape))
-        dtype = _float_dtype(self.dtype if dtype is None else dtype, self._label())
+        dtype = float_dtype(self.dtype if dtype is None else dtype, self._label())
         init = get_initializer(initializer)
         value = np.asarray(init(shape, dtype, self.rng), dtype=dtype)
         if value.shape != shape:
@@ -311,7 +259,8 @@ class Module(Trainer, metaclass=_LayerType):
         self._own_trainable[id(p)] = (p, bool(trainable))
         penalty = get_regularizer(regularizer)
         if penalty is not None:
-            self._regularizers.append((penalty, p))
+            _ADDED_LOSSES["penalties"] = True
+            vars(self).setdefault("_penalties", []).append((penalty, p))
         return p
 
     @property
@@ -320,12 +269,6 @@ class Module(Trainer, metaclass=_LayerType):
         if "_trainable_flags" not in vars(self):
             object.__setattr__(self, "_trainable_flags", {})
         return vars(self)["_trainable_flags"]
-
-    @property
-    def _regularizers(self) -> list[tuple[Any, Parameter]]:
-        if "_penalties" not in vars(self):
-            object.__setattr__(self, "_penalties", [])
-        return vars(self)["_penalties"]
 
     def add_loss(self, loss: Any) -> None:
         """Add a 0-d Tensor to ``losses`` (cleared at the start of each outermost call)."""
@@ -337,9 +280,11 @@ class Module(Trainer, metaclass=_LayerType):
     @property
     def losses(self) -> list[ag.Tensor]:
         """The weight penalties and added losses of this layer and its sublayers."""
+        if not (_ADDED_LOSSES["any"] or _ADDED_LOSSES["penalties"]):
+            return []
         out = []
         for m in self.modules():
-            out += [reg(p) for reg, p in m._regularizers if _holds(m, p)]
+            out += [reg(p) for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
             out += vars(m).get("_added_losses", [])
         return out
 
@@ -401,18 +346,18 @@ class Module(Trainer, metaclass=_LayerType):
         return f"{type(self).__name__} {path!r}" if path else type(self).__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if args and _symbolic(args[0]):  # nn.Input and friends: record a node, compute nothing
-            from .functional import call_symbolic
-
-            return call_symbolic(self, args[0], args[1:], kwargs)
+        if args and (leaf := symbolic_leaf(args[0])) is not None:
+            # on nn.Input and what came of it: record a node of a functional model, compute
+            # nothing
+            return leaf.record_call(self, args[0], args[1:], kwargs)
         if not self.built and args:
-            self._build_for(_shape_of(args[0]))
+            self._build_for(shape_of(args[0]))
         outermost = Module._depth == 0
         if outermost:
             if self._build_input_shape is None and args and hasattr(args[0], "shape"):
                 # remembered for get_build_config: a model whose layers build lazily is
                 # rebuilt from a saved file by one call on this shape
-                object.__setattr__(self, "_build_input_shape", _shape_of(args[0]))
+                object.__setattr__(self, "_build_input_shape", shape_of(args[0]))
             self._name_parameters()
             if _ADDED_LOSSES["any"]:
                 for m in self.modules():
@@ -574,52 +519,25 @@ class Module(Trainer, metaclass=_LayerType):
         ``strict`` (the default) requires exactly the model's names. Values are cast to each
         parameter's dtype. Nothing is changed unless everything fits.
         """
-        own = dict(self.named_parameters())
-        unbuilt = self._unbuilt()
-        if strict and unbuilt:
-            path, m = unbuilt[0]
-            raise ValueError(
-                f"load_state_dict: layer {path or '(root)'!r} ({type(m).__name__}) is not built, "
-                "so its weights do not exist yet; give it input_dim=..., or call the model on "
-                "a batch, before loading"
-            )
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing from the state dict: {', '.join(missing)}")
-            if unexpected:
-                parts.append(f"not in the model: {', '.join(unexpected)}")
-            raise ValueError("load_state_dict: " + "; ".join(parts))
-        updates = []
-        for name, p in own.items():
-            if name not in state:
-                continue
-            value = state[name]
-            raw = value.data if isinstance(value, ag.Tensor) else value
-            try:
-                arr = np.asarray(raw, dtype=p.dtype)
-            except (TypeError, ValueError) as e:
-                raise TypeError(
-                    f"load_state_dict: value for {name!r} is not numeric: {e}"
-                ) from None
-            if arr.shape != p.shape:
-                raise ValueError(
-                    f"load_state_dict: parameter {name!r} has shape {p.shape} in the model but "
-                    f"{arr.shape} in the state dict"
-                )
-            updates.append((p, arr))
-        for p, arr in updates:
-            p.data[...] = arr
-        return LoadResult(missing, unexpected)
+        return LoadResult(*saving.load_state_dict(self, state, strict))
 
-    def save(self, path: str | Any) -> None:
+    def save_weights(self, path: str | os.PathLike) -> None:
+        """Write the weights (names, shapes, dtypes, values) and this model's ``summary()`` to
+        a safetensors file, atomically (``nn.files``): a crash leaves the old file or the new
+        one; an overwritten file keeps its mode, a symbolic link stays one."""
+        saving.save_weights(self, path)
+
+    def load_weights(self, path: str | os.PathLike, strict: bool = True) -> LoadResult:
+        """Load a ``save_weights`` file. Every name and shape is checked before any weight
+        changes; a mismatch raises ``nn.io.StateMismatchError`` naming the parameter and both
+        shapes, and a foreign, truncated or pickled file ``nn.io.WeightsFileError``. Values are
+        cast to each parameter's dtype; ``strict=False`` loads the names that match."""
+        return saving.load_weights(self, path, strict=strict)
+
+    def save(self, path: str | os.PathLike) -> None:
         """Write architecture, weights, compile configuration and optimizer state to one
         safetensors file (read it back with ``nn.load_model``); see ``nn.saving``."""
-        from .saving import save_model
-
-        save_model(self, path)
+        saving.save_model(self, path)
 
     # ---- description ----
 
@@ -674,36 +592,3 @@ Layer = Module
 def _holds(m: Module, p: Parameter) -> bool:
     """Whether ``p`` is still one of ``m``'s weights (a rebuilt layer drops the old ones)."""
     return any(item is p for _, item in m._entries())
-
-
-def serialize_layer(layer: Module) -> dict[str, Any]:
-    """``{"class_name": ..., "config": ...}`` (Keras's form) for ``deserialize_layer``."""
-    name = vars(type(layer)).get("_registered_name", type(layer).__name__)
-    return {"class_name": name, "config": layer.get_config()}
-
-
-_CUSTOM = threading.local()  # the custom_object_scope()s open in this thread
-
-
-@contextmanager
-def custom_object_scope(objects: Mapping[str, type]) -> Iterator[None]:
-    """``with custom_object_scope({"MyLayer": MyLayer}):`` deserialize_layer finds them too."""
-    stack = vars(_CUSTOM).setdefault("stack", [])
-    stack.append(dict(objects))
-    try:
-        yield
-    finally:
-        stack.pop()
-
-
-def deserialize_layer(spec: Mapping[str, Any]) -> Module:
-    """A new layer from ``serialize_layer``'s dict (any Module subclass defined so far, or
-    one given to an enclosing ``custom_object_scope``)."""
-    name = spec.get("class_name")
-    known = dict(_CLASSES)
-    for objects in vars(_CUSTOM).get("stack", []):
-        known.update(objects)
-    if name not in known:
-        raise ValueError(f"deserialize_layer: unknown layer class {name!r}; define or import "
-                         "it first (known: " + ", ".join(sorted(known)) + ")")
-    return known[name].from_config(dict(spec.get("config", {})))

@@ -24,7 +24,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .io import atomic_write
+from .files import atomic_write, make_parents
 from .module import Module
 
 if TYPE_CHECKING:
@@ -72,17 +72,17 @@ def _pyplot() -> Any:
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` (PNG or SVG by extension) atomically; return the path."""
-    path = Path(path)
+    original, path = path, Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(
             f"save_figure: {path} has extension {path.suffix!r}; use .png or .svg"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parents(original)
     # render in memory first: a figure that fails to render leaves the old file untouched
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
-    atomic_write(path, buf.getvalue())
+    atomic_write(original, buf.getvalue())
     return path
 
 
@@ -176,14 +176,9 @@ def _predict_fn(model_or_predict_fn: Any) -> Callable[[np.ndarray], np.ndarray]:
         model = model_or_predict_fn
 
         def predict(X: np.ndarray) -> np.ndarray:
-            modes = [(m, m.training) for m in model.modules()]
-            model.eval()  # dropout off: the boundary is the trained model's, not a sample's
-            try:
-                with ag.no_grad():
-                    out = model(X)
-            finally:
-                for m, mode in modes:
-                    object.__setattr__(m, "training", mode)
+            # dropout off: the boundary is the trained model's, not a sample's
+            with ag.no_grad(), model.mode(training=False):
+                out = model(X)
             return np.asarray(out.data if isinstance(out, ag.Tensor) else out)
 
         return predict

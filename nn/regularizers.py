@@ -78,7 +78,7 @@ def get_regularizer(
     if identifier is None:
         return None
     found = lookup("regularizer", REGULARIZERS, identifier,
-                   accepts="a name, a Regularizer or None")
+                   accepts="a name, a Regularizer or None", sort_names=True)
     if found is L1L2:
         return L1L2(0.01, 0.01)
     return found() if isinstance(found, type) else found

@@ -1,12 +1,14 @@
-"""Whole-model files: ``model.save(path)`` and ``nn.load_model(path)``.
+"""A model's state and files: ``load_state_dict``, weights files (``save_weights``/
+``load_weights``) and whole-model files (``model.save``/``nn.load_model``); the file format is
+in ``nn.io``.
 
-One safetensors file holds everything: the weights as tensors (named as in ``state_dict``),
+A model file is one safetensors file: the weights as tensors (named as in ``state_dict``),
 the optimizer's per-weight state as tensors under ``optimizer/``, and in the header's metadata
 a JSON document with the architecture (Keras's ``{"class_name", "config"}`` of the model), the
-compile configuration and the optimizer's scalar state. Loading parses JSON and copies bytes:
-no pickle, and no code from the file runs. Classes are looked up by name among the layers
-defined in the process (every ``Module`` subclass registers itself), ``custom_objects=``, and
-classes decorated with ``nn.register_serializable()``.
+compile configuration and the optimizer's configuration and step count. Loading parses JSON
+and copies bytes: no pickle, and no code from the file runs. Classes are looked up by name
+among the layers defined in the process (every ``Module`` subclass registers itself),
+``custom_objects=``, and classes decorated with ``nn.register_serializable()``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,113 @@ from typing import Any
 
 import numpy as np
 
+import autograd_core as ag
+
 from . import io
 from .losses import LOSSES
-from .module import _CLASSES, Module, custom_object_scope, deserialize_layer, serialize_layer
 from .optim import OPTIMIZERS, Optimizer
+from .registry import LAYER_CLASSES, custom_object_scope, deserialize_layer, serialize_layer
 
-__all__ = ["load_model", "register_serializable", "save_model"]
+__all__ = ["load_model", "load_state_dict", "load_weights", "register_serializable",
+           "save_model", "save_weights"]
+
+
+def _architecture(model: Any) -> str:
+    try:
+        return model.summary(print_fn=None)
+    except Exception:  # a summary is a courtesy in the file; never a reason not to save
+        return repr(model)
+
+
+def _require_built(model: Any, caller: str) -> None:
+    unbuilt = model._unbuilt()
+    if unbuilt:
+        path, m = unbuilt[0]
+        raise ValueError(
+            f"{caller}: layer {path or '(root)'!r} ({type(m).__name__}) is not built, so its "
+            "weights do not exist yet; give it input_dim=..., or call the model on a batch first"
+        )
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key that puts ``layers.2`` before ``layers.10``."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in name.split(".")]
+
+
+def save_weights(model: Any, path: str | os.PathLike) -> None:
+    """Write every parameter (name, shape, dtype, values) and the model's summary, atomically."""
+    _require_built(model, "save_weights")
+    state = {name: p.data for name, p in model.named_parameters()}
+    metadata = {"model_class": type(model).__name__, "architecture": _architecture(model)}
+    io.save_state(path, state, metadata)
+
+
+def load_weights(model: Any, path: str | os.PathLike, strict: bool = True) -> Any:
+    """Load a ``save_weights`` file, checking every name and shape before changing anything."""
+    _require_built(model, "load_weights")
+    state, metadata = io.load_state(path)
+    expected = {name: (p.shape, None) for name, p in model.named_parameters()}
+    # the file's order is not kept by the reader: the model's order, then the rest by name,
+    # so that errors list names the same way every time
+    state = {**{k: state[k] for k in expected if k in state},
+             **{k: state[k] for k in sorted(state, key=_natural) if k not in expected}}
+    try:
+        io.validate_state(expected, state, source=path, strict=strict)
+    except io.StateMismatchError as e:
+        saved = metadata.get("architecture")
+        message = str(e)
+        if saved:
+            message += "\nThe file was saved from this model:\n" + saved
+        raise io.StateMismatchError(message, e.missing, e.unexpected, e.mismatched) from None
+    # values are cast to each parameter's dtype, as load_state_dict does
+    return model.load_state_dict(state, strict=strict)
+
+
+def load_state_dict(model: Any, state: Mapping[str, Any], strict: bool = True
+                    ) -> tuple[list[str], list[str]]:
+    """``model.load_state_dict``: check every name and shape, then copy; (missing, unexpected)."""
+    own = dict(model.named_parameters())
+    unbuilt = model._unbuilt()
+    if strict and unbuilt:
+        path, m = unbuilt[0]
+        raise ValueError(
+            f"load_state_dict: layer {path or '(root)'!r} ({type(m).__name__}) is not built, "
+            "so its weights do not exist yet; give it input_dim=..., or call the model on "
+            "a batch, before loading"
+        )
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    if strict and (missing or unexpected):
+        parts = []
+        if missing:
+            parts.append(f"missing from the state dict: {', '.join(missing)}")
+        if unexpected:
+            parts.append(f"not in the model: {', '.join(unexpected)}")
+        raise ValueError("load_state_dict: " + "; ".join(parts))
+    updates = []
+    for name, p in own.items():
+        if name not in state:
+            continue
+        value = state[name]
+        raw = value.data if isinstance(value, ag.Tensor) else value
+        try:
+            arr = np.asarray(raw, dtype=p.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"load_state_dict: value for {name!r} is not numeric: {e}"
+            ) from None
+        if arr.shape != p.shape:
+            raise ValueError(
+                f"load_state_dict: parameter {name!r} has shape {p.shape} in the model but "
+                f"{arr.shape} in the state dict"
+            )
+        updates.append((p, arr))
+    for p, arr in updates:
+        p.data[...] = arr
+    return missing, unexpected
+
+
+# ---- whole-model files ----
 
 CONFIG_KEY = "autograd_core.model_config"
 FORMAT = "autograd_core.model"
@@ -40,13 +143,13 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> A
 
     def register(cls: type) -> type:
         key = f"{package}>{name or cls.__name__}"
-        old = _CLASSES.get(key)
+        old = LAYER_CLASSES.get(key)
         # the same class defined again (a re-run notebook cell, a reload) replaces itself
         if old is not None and (old.__module__, old.__qualname__) != (cls.__module__,
                                                                       cls.__qualname__):
             raise ValueError(f"register_serializable: {key!r} is already registered to "
-                             f"{_CLASSES[key]!r}")
-        _CLASSES[key] = cls
+                             f"{LAYER_CLASSES[key]!r}")
+        LAYER_CLASSES[key] = cls
         cls._registered_name = key
         return cls
 
@@ -71,31 +174,32 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _compile_config(model: Module) -> tuple[dict[str, Any] | None, str]:
+def _compile_config(model: Any) -> tuple[dict[str, Any] | None, str]:
     """(the compile arguments as JSON-able data or None, why not)."""
-    compiled = vars(model).get("_compiled")
-    if compiled is None:
+    if not model.compiled:
         return None, "the model was not compiled"
-    spec = compiled.optimizer_spec
-    built = vars(model).get("optimizer")
+    binder = model._compiled_optimizer
+    spec, built = binder.spec, model.optimizer
     if isinstance(built, Optimizer) and _optimizer_name(built):
-        optimizer = {"class_name": _optimizer_name(built), "config": built.get_config()}
-    elif isinstance(spec, str):
-        optimizer = {"class_name": spec.lower(), "config": dict(compiled.optimizer_kwargs)}
-    elif _optimizer_name(spec):
-        config = spec.get_config() if isinstance(spec, Optimizer) else dict(
-            compiled.optimizer_kwargs)
-        optimizer = {"class_name": _optimizer_name(spec), "config": config}
+        optimizer = {"class_name": type(built).__name__, "config": built.get_config()}
+    elif isinstance(spec, Optimizer) and _optimizer_name(spec):
+        optimizer = {"class_name": type(spec).__name__, "config": spec.get_config()}
+    elif isinstance(spec, str) or _optimizer_name(spec):
+        cls = OPTIMIZERS[spec.lower()] if isinstance(spec, str) else spec
+        # built now, without parameters, so that the file holds the full configuration
+        config = cls(**binder.kwargs).get_config()
+        optimizer = {"class_name": cls.__name__, "config": config}
     else:
         return None, f"the optimizer {spec!r} is not one of nn.optim's"
-    loss = compiled.loss_name
+    compiled_loss = model.compiled_loss
+    loss = compiled_loss.name
     if not isinstance(loss, str) or loss.lower() not in LOSSES:
         return None, f"the loss {loss!r} is not a loss name of nn.losses"
-    metrics = list(compiled.metric_specs)
+    metrics = list(model.compiled_metrics.specs)
     if not all(isinstance(m, str) for m in metrics):
         return None, "a metric is not given by name"
     config = {"optimizer": optimizer, "loss": loss, "metrics": metrics}
-    fn = compiled.loss
+    fn = compiled_loss.fn
     if isinstance(fn, functools.partial) and "from_logits" in fn.keywords:
         config["from_logits"] = bool(fn.keywords["from_logits"])
     config = _jsonable(config)
@@ -106,7 +210,7 @@ def _compile_config(model: Module) -> tuple[dict[str, Any] | None, str]:
     return config, ""
 
 
-def _optimizer_state(model: Module) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
+def _optimizer_state(model: Any) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
     """(the optimizer's config and step count, its state arrays by tensor name)."""
     opt = vars(model).get("optimizer")
     if opt is None or not hasattr(opt, "state_dict"):
@@ -122,12 +226,12 @@ def _optimizer_state(model: Module) -> tuple[dict[str, Any] | None, dict[str, np
 # ---- saving ----
 
 
-def save_model(model: Module, path: str | os.PathLike,
+def save_model(model: Any, path: str | os.PathLike,
                metadata: Mapping[str, str] | None = None) -> None:
     """Write ``model``'s architecture, weights, compile configuration and optimizer state to
     one safetensors file, atomically (``model.save(path)``); ``metadata``: more str -> str
     entries for the header (a caller's own records, read back with ``nn.io.load_state``)."""
-    if not isinstance(model, Module):
+    if not hasattr(model, "named_parameters") or not hasattr(model, "get_config"):
         raise TypeError(f"save_model: expected an nn model, got {type(model).__name__}")
     unbuilt = model._unbuilt()
     if unbuilt:
@@ -138,7 +242,7 @@ def save_model(model: Module, path: str | os.PathLike,
     build = model.get_build_config()
     compile_config, why = _compile_config(model)
     opt_meta, opt_arrays = _optimizer_state(model)
-    if compile_config is None and vars(model).get("_compiled") is not None:
+    if compile_config is None and model.compiled:
         warnings.warn(f"save_model: the compile configuration is not saved ({why}); "
                       "load_model returns the model uncompiled", stacklevel=3)
         opt_meta, opt_arrays = None, {}
@@ -169,7 +273,7 @@ def _unknown_class_help(error: ValueError, path: Path) -> ValueError:
         "@nn.register_serializable()")
 
 
-def _build(model: Module, build: Mapping[str, Any]) -> None:
+def _build(model: Any, build: Mapping[str, Any]) -> None:
     """Create the weights of a model rebuilt from its config (lazy layers wait for data)."""
     shape = build.get("input_shape")
     if not model._unbuilt() or shape is None:
@@ -179,8 +283,6 @@ def _build(model: Module, build: Mapping[str, Any]) -> None:
     else:
         shape = tuple(shape)
     if isinstance(shape, tuple) and all(d is not None for d in shape[1:]):
-        import autograd_core as ag
-
         with ag.no_grad(), model.mode(training=False):
             model(np.zeros((1, *shape[1:]), dtype=model.dtype))
     else:
@@ -188,7 +290,7 @@ def _build(model: Module, build: Mapping[str, Any]) -> None:
 
 
 def load_model(path: str | os.PathLike, custom_objects: Mapping[str, type] | None = None,
-               compile: bool = True) -> Module:  # noqa: A002
+               compile: bool = True) -> Any:  # noqa: A002
     """The model saved by ``model.save(path)``, with its weights, compiled as it was (unless
     ``compile=False``) and with its optimizer's state, ready to resume training."""
     path = Path(path)
@@ -219,19 +321,20 @@ def load_model(path: str | os.PathLike, custom_objects: Mapping[str, type] | Non
     model.load_state_dict(weights)
     config = document.get("compile_config")
     if compile and config is not None:
-        opt = config["optimizer"]
+        from .optim import get as get_optimizer
+
         extra = {"from_logits": config["from_logits"]} if "from_logits" in config else {}
-        model.compile(opt["class_name"].lower(), loss=config["loss"],
-                      metrics=config["metrics"] or None, **extra, **opt["config"])
+        model.compile(get_optimizer(config["optimizer"]), loss=config["loss"],
+                      metrics=config["metrics"] or None, **extra)
         _restore_optimizer(model, document.get("optimizer"), state, path)
     return model
 
 
-def _restore_optimizer(model: Module, meta: Mapping[str, Any] | None,
+def _restore_optimizer(model: Any, meta: Mapping[str, Any] | None,
                        state: Mapping[str, np.ndarray], path: Path) -> None:
     if not meta or not model.trainable_parameters():
         return
-    opt = model._compiled.optimizer(model)
+    opt = model.optimizer = model._compiled_optimizer.get(model)
     per: dict[int, dict[str, np.ndarray]] = {}
     for key, array in state.items():
         if key.startswith(_OPT_PREFIX):

@@ -142,11 +142,3 @@ class WarmUp(Schedule):
         if self.after is None:
             return self.initial_lr
         return float(self.after(e - self.warmup_epochs))
-
-
-SCHEDULES: dict[str, type[Schedule]] = {
-    "step": StepDecay,
-    "exponential": ExponentialDecay,
-    "cosine": CosineDecay,
-    "warmup": WarmUp,
-}

@@ -11,6 +11,7 @@ from nn.data import (
     check_consistent_length,
     n_batches,
     one_hot,
+    random_subset,
     split_validation,
     standardize,
     train_test_split,
@@ -266,3 +267,13 @@ def test_batches_check_arguments_eagerly():
 def test_n_batches_matches_batches(n, size, drop):
     got = list(batches(np.zeros(n), batch_size=size, drop_last=drop, seed=0))
     assert n_batches(n, size, drop) == len(got)
+
+
+def test_random_subset_keeps_order_and_repeats_for_a_seed():
+    X, y = rows(10)
+    Xs, ys = random_subset(X, y, n=4, seed=3)
+    assert len(ys) == 4 and list(ys) == sorted(ys)
+    np.testing.assert_array_equal(Xs[:, 0], ys)
+    np.testing.assert_array_equal(random_subset(y, n=4, seed=3)[0], ys)
+    with pytest.raises(ValueError, match="array 0 has 10, array 1 has 9"):
+        random_subset(X, y[:-1], n=2)

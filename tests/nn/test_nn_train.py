@@ -544,7 +544,7 @@ def test_one_line_per_epoch_when_not_a_terminal(capsys, verbose):
 
 def test_a_progress_bar_on_a_terminal(capsys, monkeypatch):
     pytest.importorskip("tqdm")
-    monkeypatch.setattr(nn.train, "_is_terminal", lambda: True)
+    monkeypatch.setattr(nn.callbacks.progbar, "_is_terminal", lambda: True)
     X, y = regression_data()
     model = linear_model()
     model.compile("sgd", "mse", metrics=["mae"])
@@ -610,17 +610,17 @@ def test_keyboard_interrupt_inside_a_batch_drops_the_unfinished_step(monkeypatch
     X, y = regression_data()
     model = linear_model()
     model.compile("sgd", "mse")
-    original = nn.train._Fit._train_batch
+    original = type(model).train_step
     calls = []
 
-    def patched(self, *args):
+    def patched(self, batch):
         calls.append(1)
         if len(calls) == 8:
-            self.model(args[0]).sum().backward()  # a gradient is half-made...
+            self(batch[0]).sum().backward()  # a gradient is half-made...
             raise KeyboardInterrupt  # ...when Ctrl-C arrives
-        return original(self, *args)
+        return original(self, batch)
 
-    monkeypatch.setattr(nn.train._Fit, "_train_batch", patched)
+    monkeypatch.setattr(type(model), "train_step", patched)
     history = model.fit(X, y, epochs=3, batch_size=8, verbose=0)
     assert history.interrupted and history.epoch == [0]
     assert model.optimizer.iterations == 7

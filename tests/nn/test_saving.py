@@ -166,7 +166,7 @@ def test_unknown_class_names_the_class_and_the_fix(tmp_path, custom):
     model = _built(custom.Residual(4))
     path = tmp_path / "r.safetensors"
     model.save(path)
-    del nn.module._CLASSES["Residual"]  # as in a process that never imported the class
+    del nn.registry.LAYER_CLASSES["Residual"]  # as in a process that never imported the class
     try:
         with pytest.raises(ValueError, match=r"unknown layer class 'Residual'.*custom_objects="
                                              r".*register_serializable"):
@@ -175,7 +175,7 @@ def test_unknown_class_names_the_class_and_the_fix(tmp_path, custom):
         np.testing.assert_array_equal(again.predict(np.ones((2, 4))),
                                       model.predict(np.ones((2, 4))))
     finally:
-        nn.module._CLASSES["Residual"] = custom.Residual
+        nn.registry.LAYER_CLASSES["Residual"] = custom.Residual
 
 
 def test_a_file_is_data_only_and_loading_runs_no_code(tmp_path, monkeypatch):
