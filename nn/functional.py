@@ -24,6 +24,7 @@ import numpy as np
 
 import autograd_core as ag
 
+from .data import Columns
 from .module import Module
 from .registry import LAYER_CLASSES, deserialize_layer, serialize_layer
 from .shapes import as_shape, symbolic_leaf
@@ -358,6 +359,8 @@ class Model(Module):
     def _feed(self, x: Any) -> dict[int, Any]:
         owner = f"Model {self.name!r}"
         n = len(self.inputs)
+        if isinstance(x, Columns):  # fit's batches of several inputs, in the inputs' order
+            x = x.arrays
         if isinstance(x, Mapping):
             keys = (list(self._input_struct) if isinstance(self._input_struct, Mapping)
                     else self.input_names)

@@ -174,6 +174,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _flat(value: Any) -> list[Any]:
+    """The leaves of a loss or metrics argument: a name, a list, or a dict of either."""
+    if isinstance(value, Mapping):
+        return [leaf for v in value.values() for leaf in _flat(v)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _flat(v)]
+    return [value]
+
+
 def _compile_config(model: Any) -> tuple[dict[str, Any] | None, str]:
     """(the compile arguments as JSON-able data or None, why not)."""
     if not model.compiled:
@@ -192,16 +201,22 @@ def _compile_config(model: Any) -> tuple[dict[str, Any] | None, str]:
     else:
         return None, f"the optimizer {spec!r} is not one of nn.optim's"
     compiled_loss = model.compiled_loss
-    loss = compiled_loss.name
-    if not isinstance(loss, str) or loss.lower() not in LOSSES:
-        return None, f"the loss {loss!r} is not a loss name of nn.losses"
-    metrics = list(model.compiled_metrics.specs)
-    if not all(isinstance(m, str) for m in metrics):
+    several = hasattr(compiled_loss, "parts")  # nn.multi_io.MultiLoss: one loss per output
+    loss = compiled_loss.spec if several else compiled_loss.name
+    names = [v for v in _flat(loss) if v is not None]
+    if not names or not all(isinstance(v, str) and v.lower() in LOSSES for v in names):
+        return None, f"the loss {loss!r} is not given by loss names of nn.losses"
+    metrics = model.compiled_metrics.specs
+    if not all(isinstance(m, str) for m in _flat(metrics) if m is not None):
         return None, "a metric is not given by name"
     config = {"optimizer": optimizer, "loss": loss, "metrics": metrics}
-    fn = compiled_loss.fn
-    if isinstance(fn, functools.partial) and "from_logits" in fn.keywords:
-        config["from_logits"] = bool(fn.keywords["from_logits"])
+    if several:
+        config["loss_weights"] = compiled_loss.loss_weights
+        if compiled_loss.from_logits is not None:
+            config["from_logits"] = bool(compiled_loss.from_logits)
+    elif isinstance(compiled_loss.fn, functools.partial) and \
+            "from_logits" in compiled_loss.fn.keywords:
+        config["from_logits"] = bool(compiled_loss.fn.keywords["from_logits"])
     config = _jsonable(config)
     try:
         json.dumps(config)
@@ -323,7 +338,7 @@ def load_model(path: str | os.PathLike, custom_objects: Mapping[str, type] | Non
     if compile and config is not None:
         from .optim import get as get_optimizer
 
-        extra = {"from_logits": config["from_logits"]} if "from_logits" in config else {}
+        extra = {k: config[k] for k in ("from_logits", "loss_weights") if k in config}
         model.compile(get_optimizer(config["optimizer"]), loss=config["loss"],
                       metrics=config["metrics"] or None, **extra)
         _restore_optimizer(model, document.get("optimizer"), state, path)
