@@ -62,6 +62,10 @@ DOMAINS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "nonzero": lambda z: z + np.where(z >= 0, 0.2, -0.2),  # away from the kink at 0
     "above_minus_one": lambda z: np.abs(z) - 0.5,
     "large": lambda z: z * 1e4,
+    "open_unit": lambda z: 0.9 * np.tanh(z),  # inside (-1, 1): arcsin, arccos
+    "bounded": lambda z: 1.2 * np.tanh(z),  # inside (-pi/2, pi/2): tan
+    # k + 0.1 .. k + 0.3: away from the jumps of floor and ceil (k) and of round (k + 1/2)
+    "off_integers": lambda z: np.round(2 * z) + 0.2 + 0.1 * np.tanh(z),
 }
 
 
@@ -236,6 +240,72 @@ def _concatenate(src: Any) -> tuple[list, dict]:
     return parts, {"axis": axis - len(base) if src.booleans() else axis}
 
 
+def _hard_sigmoid(src: Any) -> tuple[list, dict]:
+    x = 2 * draw_array(src)
+    x = x + np.where(np.abs(np.abs(x) - 3) < 0.1, 0.25, 0.0)  # away from the kinks at +-3
+    return [x], {}
+
+
+def _prod(src: Any) -> tuple[list, dict]:
+    x = draw_array(src)
+    if x.size > 1 and src.booleans():  # a zero: the product of the others, not out / x
+        x.flat[src.integers(0, x.size - 1)] = 0.0
+    return [x], {"axis": draw_axis(src, x.ndim), "keepdims": src.booleans()}
+
+
+def _arg_extremum(src: Any) -> tuple[list, dict]:
+    x = draw_array(src, draw_shape(src, 1, 3))  # continuous draws never tie
+    axis = src.integers(-x.ndim, x.ndim - 1) if src.booleans() else None
+    return [x], {"axis": axis, "keepdims": src.booleans()}
+
+
+def _flip(src: Any) -> tuple[list, dict]:
+    x = draw_array(src)
+    return [x], {"axis": draw_axis(src, x.ndim)}
+
+
+def _pad(src: Any) -> tuple[list, dict]:
+    x = draw_array(src)
+    widths = tuple((src.integers(0, 2), src.integers(0, 2)) for _ in range(x.ndim))
+    return [x], {"pad_width": widths, "constant_values": src.sampled_from([0.0, -1.5])}
+
+
+# (subscripts, letter sizes): matmul, batched, diagonals, traces, outer products, 3 operands
+_EINSUM_CASES = ["ij,jk->ik", "i,i->", "ij->ji", "ii->i", "ii->", "bij,bjk->bik", "i,j->ij",
+                 "ijk->", "ij,jk->i", "ij,jk,kl->il", "iij,jk->ik", "ij,ij->ij", "i->"]
+
+
+def _einsum(src: Any) -> tuple[list, dict]:
+    spec = src.sampled_from(_EINSUM_CASES)
+    sizes = {c: src.integers(1, 3) for c in sorted(set(spec) - set(",->"))}
+    terms = spec.split("->")[0].split(",")
+    return [draw_array(src, tuple(sizes[c] for c in t)) for t in terms], {"subscripts": spec}
+
+
+def _window_params(src: Any) -> tuple[tuple[int, ...], dict]:
+    """An input shape (N, *spatial, C) and window, strides and dilation that fit it."""
+    nd = src.integers(1, 2)
+    window = tuple(src.integers(1, 3) for _ in range(nd))
+    strides = tuple(src.integers(1, 2) for _ in range(nd))
+    dilation = tuple(src.integers(1, 2) for _ in range(nd))
+    spatial = tuple((k - 1) * d + 1 + src.integers(0, 3) for k, d in zip(window, dilation))
+    shape = (src.integers(1, 2), *spatial, src.integers(1, 2))
+    return shape, {"window": window, "strides": strides, "dilation": dilation}
+
+
+def _windows(src: Any) -> tuple[list, dict]:
+    shape, params = _window_params(src)
+    return [draw_array(src, shape)], params
+
+
+def _window_sum(src: Any) -> tuple[list, dict]:
+    shape, params = _window_params(src)
+    out = tuple((n - (k - 1) * d - 1) // s + 1 for n, k, s, d in zip(
+        shape[1:-1], params["window"], params["strides"], params["dilation"]))
+    g = draw_array(src, (shape[0], *out, *params["window"], shape[-1]))
+    return [g], {"shape": shape, **params}
+
+
 OP_INPUTS: dict[str, Recipe] = {
     "add": _binary("real", "real"),
     "subtract": _binary("real", "real"),
@@ -277,6 +347,38 @@ OP_INPUTS: dict[str, Recipe] = {
     "getitem": _getitem,
     "scatter_add": _scatter_add,
     "concatenate": _concatenate,
+    # ---- issue 13: elementwise functions and activations ----
+    "tan": _unary("bounded"),
+    "arcsin": _unary("open_unit"),
+    "arccos": _unary("open_unit"),
+    "arctan": _unary("real"),
+    "sinh": _unary("real"),
+    "cosh": _unary("real"),
+    "square": _unary("real"),
+    "reciprocal": _unary("nonzero"),
+    "log2": _unary("positive"),
+    "log10": _unary("positive"),
+    "erf": _unary("real"),
+    "sign": _unary("nonzero"),
+    "floor": _unary("off_integers"),
+    "ceil": _unary("off_integers"),
+    "round": _unary("off_integers", decimals=[0]),
+    "gelu": _unary("real", approximate=[False, True]),
+    "silu": _unary("real"),
+    "selu": _unary("nonzero"),
+    "softsign": _unary("nonzero"),
+    "hard_sigmoid": _hard_sigmoid,
+    # ---- issue 13: reductions, shape and linear algebra ----
+    "prod": _prod,
+    "cumsum": _along_axis,
+    "argmax": _arg_extremum,
+    "argmin": _arg_extremum,
+    "flip": _flip,
+    "pad": _pad,
+    "einsum": _einsum,
+    # ---- issue 13: convolution ----
+    "windows": _windows,
+    "window_sum": _window_sum,
 }
 
 

@@ -13,6 +13,7 @@ chain of 100,000 nodes is fine. The ``graphviz`` package is imported on first us
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import tempfile
@@ -22,192 +23,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .composites import Composite, composite, composite_of, mark_composite
+from .graph_layout import Graph, Group, Layout, Run
 from .tensor import Tensor
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["DEFAULT_MAX_NODES", "GraphvizNotFoundError", "draw", "save_svg"]
+__all__ = [
+    "DEFAULT_MAX_NODES", "Composite", "GraphvizNotFoundError", "composite", "composite_of",
+    "draw", "mark_composite", "save_svg",
+]
 
 DEFAULT_MAX_NODES = 300  # dot lays out a few hundred record nodes in about a second
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _COLOR_BY = (None, "grad")
-_MAX_PERIOD = 4  # longest repeated op pattern collapsed as one (e.g. linear -> sigmoid is 2)
-_MIN_RUN = 3  # collapsing fewer ops than this saves nothing worth the lost detail
+_MAX_SHOWN = 8  # tensors of up to this many elements show every value
+_MAX_NAME = 80  # longer names are cut, with an ellipsis
 _GRAD_DECADES = 6  # color scale spans 1e-6 .. 1e6 around a gradient of magnitude 1
 
 
 class GraphvizNotFoundError(RuntimeError):
     """The Graphviz ``dot`` program, needed to render SVG, is not installed or not on PATH."""
-
-
-# ---- walking the graph ----
-
-
-class _Graph:
-    """The graph under ``root`` as parallel lists indexed by topological position."""
-
-    def __init__(self, root: Tensor, names: dict[int, str]) -> None:
-        index: dict[int, int] = {}  # id(tensor) -> position; ids are stable while order holds them
-        order: list[Tensor] = []
-        entered: set[int] = set()
-        stack = [root]
-        while stack:
-            node = stack[-1]
-            key = id(node)
-            if key in index:
-                stack.pop()
-            elif key in entered:  # second visit: every input is placed, so place this one
-                stack.pop()
-                index[key] = len(order)
-                order.append(node)
-            else:
-                entered.add(key)
-                # reversed, so that the first input is placed first and gets the lower id
-                stack += [p for p in reversed(node.parents) if id(p) not in index]
-        self.tensors = order
-        self.root = len(order) - 1
-        self.ops = [t.op for t in order]  # the producing primitive's name, None for a leaf
-        self.parents = [tuple(index[id(p)] for p in t.parents) for t in order]
-        self.consumers: list[list[int]] = [[] for _ in order]
-        for i, ps in enumerate(self.parents):
-            for j in dict.fromkeys(ps):
-                self.consumers[j].append(i)
-        self.names = [names.get(id(t), t.name) for t in order]
-
-    def is_leaf(self, i: int) -> bool:
-        return self.ops[i] is None
-
-    def cost(self, i: int) -> int:
-        """Drawn nodes for tensor ``i``: its record, plus the op node that produced it."""
-        return 1 if self.is_leaf(i) else 2
-
-
-# ---- collapsing long chains ----
-
-
-class _Run:
-    """A stretch of a chain whose ops repeat a short pattern, drawn as one node."""
-
-    def __init__(self, members: list[int], pattern: tuple[str, ...], absorbed: list[int]) -> None:
-        self.members = members  # tensor positions, input side first
-        self.pattern = pattern
-        self.absorbed = absorbed  # unnamed leaves that feed only this run (constants mostly)
-        self.id = f"r{members[-1]}"
-
-    def saving(self) -> int:
-        return 2 * len(self.members) + len(self.absorbed) - 1
-
-
-def _chains(g: _Graph) -> list[list[int]]:
-    """Maximal paths where each node is the only non-leaf input of the next and feeds only it."""
-    succ: dict[int, int] = {}
-    for i, ps in enumerate(g.parents):
-        if g.is_leaf(i) or i == g.root or g.names[i]:
-            continue
-        inner = {j for j in ps if not g.is_leaf(j)}
-        if len(inner) == 1:
-            (j,) = inner
-            if not g.names[j] and len(g.consumers[j]) == 1:
-                succ[j] = i
-    heads = sorted(set(succ) - set(succ.values()))
-    chains = []
-    for i in heads:
-        chain = [i]
-        while chain[-1] in succ:
-            chain.append(succ[chain[-1]])
-        chains.append(chain)
-    return chains
-
-
-def _periodic_segments(ops: list[str]) -> Iterable[tuple[int, int, int]]:
-    """(start, stop, period) of stretches repeating a pattern of up to _MAX_PERIOD ops."""
-    i, n = 0, len(ops)
-    while i < n:
-        best, period = 0, 1
-        for p in range(1, _MAX_PERIOD + 1):
-            k = i + p
-            while k < n and ops[k] == ops[k - p]:
-                k += 1
-            cover = (k - i) // p * p
-            if cover // p >= 2 and cover >= _MIN_RUN and cover > best:
-                best, period = cover, p
-        if best:
-            yield i, i + best, period
-            i += best
-        else:
-            i += 1
-
-
-def _runs(g: _Graph) -> list[_Run]:
-    runs = []
-    for chain in _chains(g):
-        ops = [g.ops[i] for i in chain]
-        for start, stop, period in _periodic_segments(ops):
-            members = chain[start:stop]
-            inside = set(members)
-            absorbed = sorted({
-                j for i in members for j in g.parents[i]
-                if g.is_leaf(j) and not g.names[j] and inside.issuperset(g.consumers[j])
-            })
-            runs.append(_Run(members, tuple(ops[start:start + period]), absorbed))
-    return runs
-
-
-class _Layout:
-    """Which tensors are drawn, which are folded into runs and which are left out."""
-
-    def __init__(self, g: _Graph, max_nodes: int | None) -> None:
-        n = len(g.tensors)
-        self.run_of: list[_Run | None] = [None] * n
-        self.shown = [True] * n
-        self.hidden_count = 0
-        total = sum(g.cost(i) for i in range(n))
-        if max_nodes is None or total <= max_nodes:
-            return
-        # longest runs first: they buy the most room for the least lost detail
-        for run in sorted(_runs(g), key=lambda r: (-r.saving(), r.members[0])):
-            if total <= max_nodes:
-                break
-            for i in run.members + run.absorbed:
-                self.run_of[i] = run
-            total -= run.saving()
-        if total > max_nodes:
-            self._truncate(g, max_nodes - 1)  # one node is kept to say what was left out
-
-    def unit(self, i: int) -> Any:
-        """The drawn thing standing for tensor ``i``: itself, its run, or None when hidden."""
-        if not self.shown[i]:
-            return None
-        run = self.run_of[i]
-        return i if run is None else run
-
-    def _truncate(self, g: _Graph, budget: int) -> None:
-        """Keep what is nearest the output, breadth first, within ``budget`` drawn nodes."""
-        kept: set[int] = set()  # tensor positions whose unit is kept
-        queued: set[Any] = set()  # run ids and tensor positions already in the queue
-        queue, head, used = [g.root], 0, 0
-        while head < len(queue):
-            i = queue[head]
-            head += 1
-            run = self.run_of[i]
-            members = run.members + run.absorbed if run is not None else [i]
-            cost = 1 if run is not None else g.cost(i)
-            if used + cost > budget:
-                break
-            used += cost
-            kept.update(members)
-            for m in members:
-                for j in g.parents[m]:
-                    key = j if self.run_of[j] is None else self.run_of[j].id
-                    if key not in queued and j not in kept:
-                        queued.add(key)
-                        queue.append(j)
-        for i in range(len(g.tensors)):
-            if i not in kept:
-                self.shown[i] = False
-                self.hidden_count += 1
 
 
 # ---- labels ----
@@ -219,21 +57,55 @@ _RECORD_ESCAPES = str.maketrans({
 _TEXT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "", "\t": " "})
 
 
+def _visible(c: str) -> str:
+    """A character XML cannot hold (controls, surrogates, U+FFFE/F) as a visible escape."""
+    code = ord(c)
+    if c in "\n\t" or not (code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000
+                            or code in (0xFFFE, 0xFFFF)):
+        return c
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _safe(s: str) -> str:
+    """Any Python string as text dot accepts and SVG readers parse: no NUL, no control
+    characters, no lone surrogates, no entity for dot to expand."""
+    s = str(s)
+    if not s.isprintable():
+        s = "".join(_visible(c) for c in s)
+    return s.replace("&", "&amp;")  # dot reads &name; as an entity: keep the text as written
+
+
+def _cut(name: str) -> str:
+    """A name short enough for a box."""
+    return name if len(name) <= _MAX_NAME else name[:_MAX_NAME - 1] + "…"
+
+
 def _record_text(s: str) -> str:
     # record fields treat { } | < > as structure and collapse runs of spaces
-    return s.translate(_RECORD_ESCAPES).replace("  ", "\\ \\ ")
+    return _safe(s).translate(_RECORD_ESCAPES).replace("  ", "\\ \\ ")
 
 
 def _text(s: str) -> str:
-    return s.translate(_TEXT_ESCAPES)
+    return _safe(s).translate(_TEXT_ESCAPES)
 
 
-def _num(v: Any) -> str:
+def _num(v: Any, digits: int = 4) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if isinstance(v, (int, np.integer)):
         return str(int(v))
-    return f"{float(v):.4g}"
+    return f"{float(v) + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0: no "-0" on a whiteboard
+
+
+def _values(a: np.ndarray) -> str:
+    """Every value of a small array: a matrix of up to 4 rows row by row, else one flat list
+    (the shape is on the line above)."""
+    def row(r: np.ndarray) -> str:
+        return "[" + ", ".join(_num(v, 3) for v in r.ravel()) + "]"
+
+    if a.ndim == 2 and 1 < a.shape[0] <= 4 and a.shape[1] > 1:
+        return "\n".join(row(r) for r in a)
+    return row(a)
 
 
 def _nonfinite(a: np.ndarray) -> str:
@@ -256,11 +128,13 @@ def _holds_nonfinite(t: Tensor) -> bool:
 
 
 def _summary(a: np.ndarray) -> str:
-    """The value of a one-element array, else its min / mean / max."""
+    """Every value of a small array (up to _MAX_SHOWN), else its min / mean / max."""
     if a.size == 1:
         return _num(a.item())
     if a.size == 0:
         return "empty"
+    if a.size <= _MAX_SHOWN:
+        return _values(a)
     bad = _nonfinite(a)
     finite = a[np.isfinite(a)] if bad else a
     if finite.size == 0:
@@ -295,6 +169,8 @@ def _param_text(v: Any) -> str:
         return "(" + ", ".join(_param_text(x) for x in v) + ("," if len(v) == 1 else "") + ")"
     if isinstance(v, np.dtype):
         return str(v)
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v) + 0.0)  # no -0.0
     return repr(v)
 
 
@@ -319,10 +195,11 @@ _STYLE = {  # fill, border, pen width
 }
 _OP_FILL = "#f3efe0"
 _RUN_FILL = "#ebe3f5"
+_BOX_FILL = "#e3f1df"
 _BAD = "#d7191c"
 
 
-def _kind(g: _Graph, i: int) -> str:
+def _kind(g: Graph, i: int) -> str:
     t = g.tensors[i]
     if i == g.root:
         return "output"
@@ -366,7 +243,7 @@ def _names_from(names: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | Non
     return out
 
 
-def _own_module(g: _Graph, i: int) -> str | None:
+def _own_module(g: Graph, i: int) -> str | None:
     """The prefix of a dotted name, or for an op the one module whose named leaves it reads."""
     name = g.names[i]
     if name:
@@ -378,7 +255,7 @@ def _own_module(g: _Graph, i: int) -> str | None:
     return mods.pop() if len(mods) == 1 else None
 
 
-def _module_of(g: _Graph, i: int) -> str | None:
+def _module_of(g: Graph, i: int) -> str | None:
     """The module cluster tensor ``i`` (with its op) is drawn in, or None."""
     m = _own_module(g, i)
     if m is None and not g.names[i] and len(g.parents[i]) == 1:
@@ -410,8 +287,13 @@ def draw(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     color_by: str | None = None,
     names: Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None = None,
+    collapse: bool | str | Iterable[str] = True,
 ) -> graphviz.Digraph:
-    """The graph that produced ``root`` as a ``graphviz.Digraph`` (``.source`` is the DOT text)."""
+    """The graph that produced ``root`` as a ``graphviz.Digraph`` (``.source`` is the DOT text).
+
+    ``collapse``: True draws every marked composite (see ``composite``) as one box, False
+    expands them all, a name or a list of names collapses only those.
+    """
     import graphviz
 
     if not isinstance(root, Tensor):
@@ -425,8 +307,24 @@ def draw(
             f"draw: max_nodes must be at least 3 (or None for no limit), got {max_nodes}"
         )
 
-    g = _Graph(root, _names_from(names))
-    lay = _Layout(g, max_nodes)
+    if not isinstance(collapse, (bool, str)) and isinstance(collapse, Iterable):
+        collapse = tuple(collapse)
+    if not (isinstance(collapse, (bool, str)) or isinstance(collapse, tuple)
+            and all(isinstance(c, str) for c in collapse)):
+        raise TypeError(
+            f"draw: collapse must be True, False, a composite's name or a list of names, "
+            f"got {collapse!r}"
+        )
+    # the walk allocates a few objects per tensor; with 100,000s of tensors alive the cyclic
+    # collector would rescan them all many times over, for garbage that has no cycles
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        g = Graph(root, _names_from(names))
+        lay = Layout(g, max_nodes, collapse)
+    finally:
+        if paused:
+            gc.enable()
     # in LR layouts a record's top-level fields stack vertically; in TB they need braces for that
     wrap = "{}" if rankdir in ("LR", "RL") else "{{{}}}"
 
@@ -440,7 +338,8 @@ def draw(
         t, kind = g.tensors[i], _kind(g, i)
         fill, border, pen = _STYLE[kind]
         font = "#000000"
-        title = g.names[i] or t.op or ("param" if t.requires_grad else "const")
+        title = _cut(g.names[i]) if g.names[i] else \
+            t.op or ("param" if t.requires_grad else "const")
         fields = [title, _shape_text(t.data)]
         grad = _grad_array(t)
         if kind == "const" and t.data.size == 1:
@@ -463,13 +362,24 @@ def draw(
         label = wrap.format("|".join(_record_text(f) for f in fields))
         return label, attrs
 
-    def run_node(run: _Run) -> tuple[str, dict[str, str]]:
-        last = g.tensors[run.members[-1]]
-        reps = len(run.members) // len(run.pattern)
-        pattern = run.pattern[0] if len(run.pattern) == 1 else f"({' → '.join(run.pattern)})"
-        fields = [f"{pattern} × {reps:,}", f"{len(run.members):,} ops collapsed"]
-        if run.absorbed:
-            fields[-1] += f" (+{len(run.absorbed):,} constants)"
+    def group_node(group: Group) -> tuple[str, dict[str, str]]:
+        last = g.tensors[group.members[-1]]
+        if isinstance(group, Run):
+            p = group.pattern
+            fields = [f"{p[0] if len(p) == 1 else '(' + ' → '.join(p) + ')'} × {group.reps:,}",
+                      f"{len(group.members):,} ops collapsed"]
+            fill, border, style = _RUN_FILL, "#6a51a3", "filled,dashed"
+        else:  # a collapsed composite: its name, then the ops it stands for
+            out_name = g.names[group.members[-1]]
+            title = _cut(group.name if not out_name else f"{out_name} = {group.name}")
+            ops = list(dict.fromkeys(str(g.ops[i]) for i in group.members))
+            shown = ", ".join(ops[:4]) + (", …" if len(ops) > 4 else "")
+            fields = [title, f"{len(group.members):,} ops: {shown}"]
+            fill, border, style = _BOX_FILL, "#3b7a3b", "filled,rounded"
+            if group.members[-1] == g.root:
+                fill, border = _STYLE["output"][:2]
+        if group.absorbed:
+            fields[-1] += f" (+{len(group.absorbed):,} constants)"
         fields.append(f"out {_shape_text(last.data)}")
         if show_data:
             fields.append(f"data {_summary(last.data)}")
@@ -477,10 +387,10 @@ def draw(
         if show_grad:
             fields.append("grad —" if grad is None else f"grad {_summary(grad)}")
         fill, font = (_grad_color(grad) if color_by == "grad" and grad is not None
-                      else (_RUN_FILL, "#000000"))
-        attrs = {"shape": "record", "style": "filled,dashed", "fillcolor": fill,
-                 "fontcolor": font, "color": "#6a51a3", "penwidth": "1.6"}
-        bad = sum(_holds_nonfinite(g.tensors[i]) for i in run.members)
+                      else (fill, "#000000"))
+        attrs = {"shape": "record", "style": style, "fillcolor": fill,
+                 "fontcolor": font, "color": border, "penwidth": "1.6"}
+        bad = sum(_holds_nonfinite(g.tensors[i]) for i in group.members)
         if bad:
             fields.append(f"! nan or inf in {bad:,} of these")
             attrs.update(color=_BAD, penwidth="3")
@@ -490,7 +400,7 @@ def draw(
     modules = {i: _module_of(g, i) for i in range(len(g.tensors)) if lay.unit(i) == i}
     tree = _cluster_parents(m for m in modules.values() if m)
     clusters = {m: graphviz.Digraph(f"cluster_{k}", graph_attr={
-        "label": graphviz.nohtml(_text(m)), "labeljust": "l", "style": "rounded,dashed",
+        "label": graphviz.nohtml(_text(_cut(m))), "labeljust": "l", "style": "rounded,dashed",
         "color": "#8c8c8c", "fontsize": "10", "fontcolor": "#555555"})
         for k, m in enumerate(sorted(tree))}
 
@@ -502,10 +412,10 @@ def draw(
         unit = lay.unit(i)
         if unit is None:
             continue
-        if isinstance(unit, _Run):
+        if isinstance(unit, Group):
             if id(unit) not in runs_drawn:
                 runs_drawn.add(id(unit))
-                label, attrs = run_node(unit)
+                label, attrs = group_node(unit)
                 dot.node(unit.id, graphviz.nohtml(label), **attrs)
             continue
         where = home(modules[i])
@@ -527,12 +437,12 @@ def draw(
         unit = lay.unit(i)
         if unit is None or t.op is None:
             continue
-        target = unit.id if isinstance(unit, _Run) else f"o{i}"
+        target = unit.id if isinstance(unit, Group) else f"o{i}"
         for j in g.parents[i]:
             src = lay.unit(j)
-            if isinstance(unit, _Run) and src is unit:
+            if isinstance(unit, Group) and src is unit:
                 continue
-            name = "more" if src is None else src.id if isinstance(src, _Run) else f"t{j}"
+            name = "more" if src is None else src.id if isinstance(src, Group) else f"t{j}"
             plain = isinstance(src, int) and isinstance(unit, int)
             if not plain:  # a stand-in node gets one edge per neighbour, not one per tensor
                 if (name, target) in seen_edges:
@@ -544,7 +454,7 @@ def draw(
                 # get a rank of their own and consecutive layers stack instead of staircasing
                 attrs["minlen"] = "2"
             dot.edge(name, target, **attrs)
-        if not isinstance(unit, _Run):
+        if not isinstance(unit, Group):
             dot.edge(f"o{i}", f"t{i}")
 
     if color_by == "grad":

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import autograd_core as ag  # noqa: E402
 from autograd_core import Tensor  # noqa: E402
-from autograd_core.viz import save_svg  # noqa: E402
+from autograd_core.viz import composite, save_svg  # noqa: E402
 
 
 def course_example() -> Tensor:
@@ -59,8 +59,39 @@ def deep_sigmoid_example(depth: int = 10, width: int = 4) -> Tensor:
     return loss
 
 
+@composite("binary_crossentropy")
+def binary_crossentropy(y_true: Tensor, p: Tensor) -> Tensor:
+    """Mean binary cross-entropy of probabilities, marked as one composite for the picture."""
+    p = ag.clip(p, a_min=1e-7, a_max=1 - 1e-7)
+    return -(y_true * ag.log(p) + (1 - y_true) * ag.log(1 - p)).mean()
+
+
+def composite_example() -> Tensor:
+    """A logistic unit on 6 points, its loss drawn as one box: a marked composite."""
+    rng = np.random.default_rng(3)
+    X = Tensor(rng.standard_normal((6, 2)), name="X")
+    y = Tensor([[0.0], [1.0], [1.0], [0.0], [1.0], [0.0]], name="y")
+    w = Tensor(rng.standard_normal((2, 1)), requires_grad=True, name="dense.kernel")
+    b = Tensor(np.zeros(1), requires_grad=True, name="dense.bias")
+    loss = binary_crossentropy(y, ag.sigmoid(ag.linear(X, w, b)))
+    loss.name = "loss"
+    loss.backward(retain_grads=True)
+    return loss
+
+
+def skip_example(steps: int = 50) -> Tensor:
+    """z = sin(z) * 0.5 + z, 50 times: a block with a skip connection, folded."""
+    x = Tensor(0.3, requires_grad=True, name="x")
+    z = x
+    for _ in range(steps):
+        z = ag.sin(z) * 0.5 + z
+    z.name = "z"
+    z.backward(retain_grads=True)
+    return z
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Write the three example SVGs and print their paths."""
+    """Write the example SVGs and print their paths."""
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0] if args else Path(__file__).resolve().parent.parent / "docs")
     paths = [
@@ -68,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         save_svg(mlp_example(), out / "mlp_example.svg"),
         save_svg(deep_sigmoid_example(), out / "deep_sigmoid_grads.svg",
                  color_by="grad", show_data=False, rankdir="TB"),
+        save_svg(composite_example(), out / "composite_example.svg", rankdir="TB"),
+        save_svg(skip_example(), out / "skip_connections.svg"),
     ]
     for p in paths:
         print(f"wrote {p}")

@@ -5,7 +5,6 @@ import re
 import shutil
 import stat
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -155,7 +154,7 @@ def test_intermediate_without_retained_grad_says_so(tmp_path):
 
 
 @needs_dot
-def test_tensor_graph_shows_shapes_dtypes_and_min_mean_max(tmp_path):
+def test_tensor_graph_shows_shapes_dtypes_values_and_min_mean_max(tmp_path):
     X = Tensor(np.arange(24, dtype=np.float32).reshape(8, 3), name="X")
     W = Tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True, name="W")
     s = (X @ W).sum(axis=1)
@@ -163,8 +162,9 @@ def test_tensor_graph_shows_shapes_dtypes_and_min_mean_max(tmp_path):
     loss.backward(retain_grads=True)
     svg = render(loss, tmp_path)
     assert _text(_node_with(svg, "X")) == ["X", "(8, 3) float32", "data min 0 mean 11.5 max 23"]
-    assert _text(_node_with(svg, "W")) == [
-        "W", "(3, 2) float32", "data min 1 mean 1 max 1", "grad min 10.5 mean 11.5 max 12.5"]
+    assert _text(_node_with(svg, "W")) == [  # up to 8 elements: every value
+        "W", "(3, 2) float32", "data [1, 1]", "[1, 1]", "[1, 1]",  # a few rows: row by row
+        "grad [10.5, 10.5]", "[11.5, 11.5]", "[12.5, 12.5]"]
     assert "(8, 2) float32" in _text(_node_with(svg, "data min 3 mean 34.5 max 66"))
     op = [g for g in _groups(svg, "node").values() if _text(g)[0] == "sum" and len(_text(g)) == 2]
     assert [_text(g) for g in op] == [["sum", "axis=1"]]  # an op node shows its parameters
@@ -246,8 +246,8 @@ def test_chains_of_one_op_collapse_beyond_max_nodes(tmp_path):
 
 
 @needs_dot
-def test_hundred_thousand_node_chain_draws_fast_without_recursion(tmp_path):
-    start = time.perf_counter()
+def test_hundred_thousand_node_chain_draws_without_recursion(tmp_path):
+    # how fast it draws is measured in benchmarks/, never asserted here: CI machines are noisy
     x = Tensor(1.0, requires_grad=True, name="x")
     y = x
     for _ in range(50_000):
@@ -255,26 +255,38 @@ def test_hundred_thousand_node_chain_draws_fast_without_recursion(tmp_path):
     y.backward(retain_grads=True)
     assert sys.getrecursionlimit() < 100_000
     svg = render(y, tmp_path, max_nodes=40)
-    elapsed = time.perf_counter() - start
     assert len(_groups(svg, "node")) <= 40
     run = _node_with(svg, "(multiply → add) × 49,999")
     assert "99,998 ops collapsed (+99,998 constants)" in _text(run)
     assert _text(_node_with(svg, "x"))[0] == "x"
-    assert elapsed < 10, f"drawing a 100,000-node chain took {elapsed:.1f} s"
 
 
 @needs_dot
 def test_graph_that_cannot_collapse_keeps_the_output_side_and_says_what_is_left_out(tmp_path):
     xs = [Tensor(float(i), requires_grad=True, name=f"x{i}") for i in range(100)]
-    total = xs[0] * xs[0]
-    for x in xs[1:]:
-        total = total + x * x  # no chain: every add joins two computed inputs
+    terms = [x * x for x in xs]
+    while len(terms) > 1:  # a tree of sums: no block repeats along a path, nothing folds
+        terms = [a + b for a, b in zip(terms[0::2], terms[1::2])] + terms[len(terms) // 2 * 2:]
+    total = terms[0]
     svg = render(total, tmp_path, max_nodes=25)
     assert len(_groups(svg, "node")) <= 25
     more = [t for t in _text(svg) if t.endswith("more tensors not drawn")]
     assert len(more) == 1 and "(max_nodes=25)" in _text(svg)
     assert f"data {sum(i * i for i in range(100)):.4g}" in _text(svg)  # the output is kept
-    assert "x99" in _text(svg) and "x0" not in _text(svg)  # nearest the output first
+    assert not any(t.startswith("x") for t in _text(svg))  # the inputs are farthest: left out
+    assert not any("collapsed" in t for t in _text(svg))
+
+
+@needs_dot
+def test_sum_of_named_terms_folds_and_keeps_the_output_side(tmp_path):
+    xs = [Tensor(float(i), requires_grad=True, name=f"x{i}") for i in range(100)]
+    total = xs[0] * xs[0]
+    for x in xs[1:]:
+        total = total + x * x  # one block (x * x, then add) repeated: it folds
+    svg = render(total, tmp_path, max_nodes=25)
+    assert len(_groups(svg, "node")) <= 25
+    assert "(multiply → add) × 98" in _text(svg)
+    assert f"data {sum(i * i for i in range(100)):.4g}" in _text(svg)
 
 
 # ---- determinism ----

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -213,3 +214,100 @@ astype = primitive(
 def where(condition: Any, x: Any, y: Any) -> Any:
     """Elementwise ``x`` where ``condition`` holds, else ``y`` (no gradient to condition)."""
     return where_p(x, y, condition=_raw(condition).astype(bool))
+
+
+# ---- elementwise: more functions (issue 13) ----
+
+tan = primitive(
+    "tan", np.tan,
+    vjp=(lambda g, out, x: g * (1 + out * out),),
+    jvp=(lambda dx, out, x: dx * (1 + out * out),),
+)
+arcsin = primitive(
+    "arcsin", np.arcsin,
+    vjp=(lambda g, out, x: g / sqrt(1 - x * x),),
+    jvp=(lambda dx, out, x: dx / sqrt(1 - x * x),),
+)
+arccos = primitive(
+    "arccos", np.arccos,
+    vjp=(lambda g, out, x: -g / sqrt(1 - x * x),),
+    jvp=(lambda dx, out, x: -dx / sqrt(1 - x * x),),
+)
+arctan = primitive(
+    "arctan", np.arctan,
+    vjp=(lambda g, out, x: g / (1 + x * x),),
+    jvp=(lambda dx, out, x: dx / (1 + x * x),),
+)
+sinh = primitive(
+    "sinh", np.sinh,
+    vjp=(lambda g, out, x: g * cosh(x),),
+    jvp=(lambda dx, out, x: cosh(x) * dx,),
+)
+cosh = primitive(
+    "cosh", np.cosh,
+    vjp=(lambda g, out, x: g * sinh(x),),
+    jvp=(lambda dx, out, x: sinh(x) * dx,),
+)
+square = primitive(
+    "square", np.square,
+    vjp=(lambda g, out, x: g * (2 * x),),
+    jvp=(lambda dx, out, x: (2 * x) * dx,),
+)
+reciprocal = primitive(
+    "reciprocal", lambda x: 1 / np.asarray(x),  # np.reciprocal truncates integers to 0
+    vjp=(lambda g, out, x: -g * out * out,),
+    jvp=(lambda dx, out, x: -dx * out * out,),
+)
+log2 = primitive(
+    "log2", np.log2,
+    vjp=(lambda g, out, x: g / (x * math.log(2)),),
+    jvp=(lambda dx, out, x: dx / (x * math.log(2)),),
+)
+log10 = primitive(
+    "log10", np.log10,
+    vjp=(lambda g, out, x: g / (x * math.log(10)),),
+    jvp=(lambda dx, out, x: dx / (x * math.log(10)),),
+)
+
+
+def _erf(x: Any) -> np.ndarray:
+    x = np.asarray(x)
+    if _scipy_erf is not None:
+        return np.asarray(_scipy_erf(x))
+    # without SciPy: the standard library's erf, one element at a time (correct, slower)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    return np.asarray(_math_erf(x), dtype=dtype)
+
+
+try:  # SciPy's vectorised erf when it is installed; never a dependency
+    from scipy.special import erf as _scipy_erf
+except ImportError:  # pragma: no cover - depends on the environment
+    _scipy_erf = None
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+erf = primitive(
+    "erf", _erf,
+    # d erf(x)/dx = 2/sqrt(pi) exp(-x^2)
+    vjp=(lambda g, out, x: g * (2 / math.sqrt(math.pi)) * exp(-(x * x)),),
+    jvp=(lambda dx, out, x: (2 / math.sqrt(math.pi)) * exp(-(x * x)) * dx,),
+)
+
+
+def _zero_like_input(t: Any, out: Any, x: Any, **params: Any) -> np.ndarray:
+    """The derivative of a piecewise-constant function: zero, in the input's float dtype."""
+    return np.zeros(np.shape(_raw(x)), dtype=_mask(0, out).dtype)
+
+
+# piecewise constant: the derivative is zero wherever it exists (off the jumps)
+sign = primitive("sign", np.sign, vjp=(_zero_like_input,), jvp=(_zero_like_input,))
+floor = primitive("floor", np.floor, vjp=(_zero_like_input,), jvp=(_zero_like_input,))
+ceil = primitive("ceil", np.ceil, vjp=(_zero_like_input,), jvp=(_zero_like_input,))
+round_p = primitive(
+    "round", lambda x, decimals=0: np.round(x, decimals),
+    vjp=(_zero_like_input,), jvp=(_zero_like_input,),
+)
+
+
+def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001 - NumPy's name
+    """Round half to even to ``decimals`` places, as NumPy does (zero gradient)."""
+    return round_p(x, decimals=int(decimals))

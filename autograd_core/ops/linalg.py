@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
+import math
+import string
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .core import primitive
+from .core import _raw, primitive
+from .elementwise import multiply
+from .shape import reshape, transpose
 
 # ---- linear algebra ----
 
@@ -87,3 +94,146 @@ def linear(x: Any, w: Any, b: Any = None) -> Any:
     if b is None:
         return matmul(x, w)
     return linear_p(x, w, b)
+
+
+# ---- linear algebra: einsum and the products built on matmul (issue 13) ----
+
+_LETTERS = string.ascii_letters
+
+
+def _einsum_vjp(g: Any, out: Any, *xs: Any, argnum: int, subscripts: str) -> Any:
+    """The cotangent of operand ``argnum``: einsum of g with the other operands."""
+    ins, o = subscripts.split("->")
+    ins = ins.split(",")
+    target, shape = ins[argnum], np.shape(_raw(xs[argnum]))
+    dtype = _raw(g).dtype
+    operands = [g] + [x for j, x in enumerate(xs) if j != argnum]
+    terms = [o] + [t for j, t in enumerate(ins) if j != argnum]
+    free = iter(c for c in _LETTERS if c not in subscripts)
+    wanted = ""
+    for pos, c in enumerate(target):
+        if c in wanted:  # a repeated letter reads a diagonal: the cotangent goes back onto it
+            fresh = next(free)
+            operands.append(np.eye(shape[pos], dtype=dtype))
+            terms.append(c + fresh)
+            c = fresh
+        wanted += c
+    present = set("".join(terms))
+    for pos, c in enumerate(wanted):
+        if c not in present:  # summed over in x alone: every element gets the same cotangent
+            operands.append(np.ones(shape[pos], dtype=dtype))
+            terms.append(c)
+    return einsum_p(*operands, subscripts=",".join(terms) + "->" + wanted)
+
+
+def _einsum_jvp(dx: Any, out: Any, *xs: Any, argnum: int, subscripts: str) -> Any:
+    return einsum_p(*[dx if j == argnum else x for j, x in enumerate(xs)], subscripts=subscripts)
+
+
+# subscripts are explicit, without ellipsis: the composite einsum() writes them out
+einsum_p = primitive(
+    "einsum", lambda *xs, subscripts: np.asarray(np.einsum(subscripts, *xs, optimize=True)),
+    vjp=_einsum_vjp,
+    jvp=_einsum_jvp,
+    variadic=True,
+)
+
+
+def _einsum_subscripts(subscripts: str, shapes: list[tuple[int, ...]]) -> str:
+    """``subscripts`` in explicit form, each '...' replaced by letters of its own."""
+    s = subscripts.replace(" ", "")
+    lhs, explicit, out = s.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(terms)} operands but "
+                         f"{len(shapes)} were given")
+    spare = [c for c in _LETTERS if c not in s]
+    ell_ndim = 0
+    for t, shape in zip(terms, shapes):
+        if "..." in t:
+            ell_ndim = builtins.max(ell_ndim, len(shape) - (len(t) - 3))
+    ell = "".join(spare[:ell_ndim])
+    written = []
+    for i, (t, shape) in enumerate(zip(terms, shapes)):
+        if "..." in t:
+            k = len(shape) - (len(t) - 3)
+            t = t.replace("...", ell[ell_ndim - k:] if k > 0 else "")
+        if len(t) != len(shape) or not t.isalpha() and t:
+            raise ValueError(f"einsum: operand {i} has shape {shape} but its subscripts "
+                             f"{terms[i]!r} name {len(t)} axes")
+        written.append(t)
+    if explicit:
+        out = out.replace("...", ell)
+    else:  # NumPy's implicit output: the broadcast axes, then the letters seen once, sorted
+        counts = Counter("".join(terms).replace(".", ""))
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1))
+    return ",".join(written) + "->" + out
+
+
+def einsum(subscripts: str, *operands: Any) -> Any:
+    """Einstein summation, as ``np.einsum`` (explicit or implicit output, '...' allowed)."""
+    shapes = [np.shape(_raw(x)) for x in operands]
+    spec = _einsum_subscripts(subscripts, shapes)
+    ins, out = spec.split("->")
+    seen: dict[str, tuple[int, int]] = {}
+    for i, (term, shape) in enumerate(zip(ins.split(","), shapes)):
+        for c, n in zip(term, shape):
+            if c in seen and n != seen[c][0] and 1 not in (n, seen[c][0]):
+                shown = ", ".join(str(s) for s in shapes)
+                raise ValueError(f"einsum: axis {c!r} has size {seen[c][0]} in operand "
+                                 f"{seen[c][1]} but {n} in operand {i} (subscripts "
+                                 f"{subscripts!r}, shapes {shown})")
+            seen.setdefault(c, (n, i))
+    unknown = set(out) - set(ins)
+    if unknown:
+        raise ValueError(f"einsum: output axes {sorted(unknown)} appear in no operand "
+                         f"(subscripts {subscripts!r})")
+    return einsum_p(*operands, subscripts=spec)
+
+
+def _axis_list(op: str, axes: Any, ndim: int) -> list[int]:
+    axes = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for {ndim} dimensions")
+    return [int(a) % ndim for a in axes]
+
+
+def tensordot(x: Any, y: Any, axes: int | Sequence[Any] = 2) -> Any:
+    """Sum products over ``axes`` of x and y (as ``np.tensordot``), as one matmul."""
+    sx, sy = np.shape(_raw(x)), np.shape(_raw(y))
+    if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= builtins.min(len(sx), len(sy)):
+            raise ValueError(f"tensordot: axes={axes} does not fit shapes {sx} and {sy}")
+        ax, ay = list(range(len(sx) - axes, len(sx))), list(range(axes))
+    else:
+        ax, ay = _axis_list("tensordot", axes[0], len(sx)), _axis_list("tensordot", axes[1],
+                                                                         len(sy))
+    if [sx[a] for a in ax] != [sy[a] for a in ay]:
+        raise ValueError(f"tensordot: shapes {sx} and {sy} do not match on axes {ax} and {ay} "
+                         f"({[sx[a] for a in ax]} != {[sy[a] for a in ay]})")
+    fx = [i for i in range(len(sx)) if i not in ax]
+    fy = [i for i in range(len(sy)) if i not in ay]
+    k = math.prod(sx[a] for a in ax)
+    a = reshape(transpose(x, fx + ax), (math.prod(sx[i] for i in fx), k))
+    b = reshape(transpose(y, ay + fy), (k, math.prod(sy[i] for i in fy)))
+    return reshape(matmul(a, b), tuple(sx[i] for i in fx) + tuple(sy[i] for i in fy))
+
+
+def dot(x: Any, y: Any) -> Any:
+    """NumPy's dot: a product for scalars, matmul up to 2-d, else sum over x's last axis and
+    y's second-to-last."""
+    sx, sy = np.shape(_raw(x)), np.shape(_raw(y))
+    if not sx or not sy:
+        return multiply(x, y)
+    k = sy[0] if len(sy) == 1 else sy[-2]
+    if sx[-1] != k:
+        raise ValueError(f"dot: shapes {sx} and {sy} are not aligned ({sx[-1]} != {k})")
+    if len(sx) <= 2 and len(sy) <= 2:
+        return matmul(x, y)
+    return tensordot(x, y, axes=([-1], [0 if len(sy) == 1 else -2]))
+
+
+def outer(x: Any, y: Any) -> Any:
+    """Outer product of the flattened x and y."""
+    return multiply(reshape(x, (-1, 1)), reshape(y, (1, -1)))

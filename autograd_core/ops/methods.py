@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import numpy_api
 from .core import _raw
 from .elementwise import (
     abs,
@@ -31,9 +32,36 @@ from .elementwise import (
     subtract,
     tanh,
 )
-from .linalg import matmul
-from .reductions import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
-from .shape import broadcast_to, expand_dims, getitem, reshape, squeeze, swapaxes, transpose
+from .elementwise import round as _round
+from .linalg import dot, matmul
+from .reductions import (
+    argmax,
+    argmin,
+    cumsum,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    softmax,
+    std,
+    sum,
+    trace,
+    var,
+)
+from .shape import (
+    broadcast_to,
+    diagonal,
+    expand_dims,
+    getitem,
+    repeat,
+    reshape,
+    sort,
+    squeeze,
+    swapaxes,
+    transpose,
+)
 
 
 def normalize_index(index: Any) -> Any:
@@ -51,7 +79,9 @@ class ArrayMethods:
     """Operators and NumPy-named methods, all routed through the op table."""
 
     __slots__ = ()
-    __array_ufunc__ = None  # make NumPy defer: ndarray + Tensor calls Tensor.__radd__
+    # NumPy's functions route to the op table (ndarray + Tensor still ends in Tensor.__radd__)
+    __array_ufunc__ = numpy_api.array_ufunc
+    __array_function__ = numpy_api.array_function
 
     def __add__(self, other: Any) -> Any: return add(self, other)
     def __radd__(self, other: Any) -> Any: return add(other, self)
@@ -86,6 +116,8 @@ class ArrayMethods:
     def clip(self, a_min: Any = None, a_max: Any = None) -> Any:
         return clip(self, a_min=a_min, a_max=a_max)
     def astype(self, dtype: Any) -> Any: return astype(self, dtype=np.dtype(dtype))
+    def round(self, decimals: int = 0) -> Any: return _round(self, decimals)
+    def __round__(self, ndigits: int | None = None) -> Any: return _round(self, ndigits or 0)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
         return sum(self, axis=axis, keepdims=keepdims)
@@ -102,6 +134,18 @@ class ArrayMethods:
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Any:
         return logsumexp(self, axis=axis, keepdims=keepdims)
     def softmax(self, axis: int = -1) -> Any: return softmax(self, axis=axis)
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return prod(self, axis=axis, keepdims=keepdims)
+    def cumsum(self, axis: int | None = None) -> Any: return cumsum(self, axis)
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Any:
+        return argmax(self, axis, keepdims)
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Any:
+        return argmin(self, axis, keepdims)
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+        return trace(self, offset, axis1, axis2)
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+        return diagonal(self, offset, axis1, axis2)
+    def dot(self, other: Any) -> Any: return dot(self, other)
     def log_softmax(self, axis: int = -1) -> Any: return log_softmax(self, axis=axis)
 
     def reshape(self, *shape: Any) -> Any: return reshape(self, *shape)
@@ -114,6 +158,11 @@ class ArrayMethods:
     def squeeze(self, axis: Any = None) -> Any: return squeeze(self, axis)
     def broadcast_to(self, shape: Sequence[int]) -> Any: return broadcast_to(self, shape)
     def flatten(self) -> Any: return reshape(self, -1)
+    def repeat(self, repeats: Any, axis: int | None = None) -> Any:
+        return repeat(self, repeats, axis)
+    def sort(self, axis: int | None = -1) -> Any:
+        """A sorted copy (NumPy's ndarray.sort sorts in place; a graph node cannot)."""
+        return sort(self, axis)
 
     @property
     def T(self) -> Any:  # noqa: N802 - NumPy's name

@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .core import _count, _kept_shape, _mask, _raw, _shape, primitive
-from .elementwise import exp, sqrt
-from .shape import broadcast_to
+from .core import _axes, _count, _kept_shape, _mask, _raw, _shape, primitive
+from .elementwise import abs as _abs
+from .elementwise import exp, sqrt, where
+from .shape import broadcast_to, diagonal, flip, reshape, transpose
 
 # ---- reductions ----
 
@@ -151,3 +152,117 @@ def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
 def std(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Standard deviation over ``axis``."""
     return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+# ---- reductions: prod, cumsum, argmax, argmin, norm (issue 13) ----
+
+
+def _others_product(x: Any, out: Any, axis: Any) -> Any:
+    """For each element of x, the product of the other elements reduced with it."""
+    if (_raw(x) != 0).all():
+        return out.reshape(_kept_shape(x.shape, axis)) / x
+    # a zero: divide nothing; multiply the n elements of each group n times, each time with
+    # one of them replaced by 1 (n^2 work, only on inputs that hold a zero)
+    axes = _axes(axis, x.ndim)
+    keep = [i for i in range(x.ndim) if i not in axes]
+    moved = transpose(x, [*keep, *axes])
+    lead = tuple(x.shape[i] for i in keep)
+    n = _count(x.shape, axis)
+    flat = reshape(moved, (*lead, 1, n))
+    others = prod_p(where(np.eye(n, dtype=bool), 1, broadcast_to(flat, (*lead, n, n))),
+                    axis=-1, keepdims=False)
+    back = reshape(others, moved.shape)
+    return transpose(back, np.argsort([*keep, *axes]))
+
+
+prod_p = primitive(
+    "prod", lambda x, axis=None, keepdims=False: np.multiply.reduce(
+        x, axis=axis, keepdims=keepdims),
+    vjp=(lambda g, out, x, axis=None, keepdims=False:
+         g.reshape(_kept_shape(x.shape, axis)) * _others_product(x, out, axis),),
+    jvp=(lambda dx, out, x, axis=None, keepdims=False:
+         (dx * _others_product(x, out, axis)).sum(axis=axis, keepdims=keepdims),),
+)
+
+# linear; the reverse of a running sum is the running sum from the other end
+cumsum_p = primitive(
+    "cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+    vjp=(lambda g, out, x, axis: flip(cumsum_p(flip(g, axis), axis=axis), axis),),
+    jvp=(lambda dx, out, x, axis: cumsum_p(dx, axis=axis),),
+)
+
+# integer results: no derivative to carry, in either mode
+argmax_p = primitive(
+    "argmax", lambda x, axis=None, keepdims=False: np.argmax(x, axis=axis, keepdims=keepdims),
+    vjp=(None,), jvp=(None,),
+)
+argmin_p = primitive(
+    "argmin", lambda x, axis=None, keepdims=False: np.argmin(x, axis=axis, keepdims=keepdims),
+    vjp=(None,), jvp=(None,),
+)
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Product over ``axis`` (all axes when None)."""
+    return prod_p(x, axis=_axis_param(axis), keepdims=bool(keepdims))
+
+
+def _axis_param(axis: Any) -> Any:
+    if axis is None or isinstance(axis, (int, np.integer)):
+        return None if axis is None else int(axis)
+    return tuple(int(a) for a in axis)
+
+
+def cumsum(x: Any, axis: int | None = None) -> Any:
+    """Running sum along ``axis`` (of the flattened array when None)."""
+    if axis is None:
+        return cumsum_p(reshape(x, -1), axis=0)
+    return cumsum_p(x, axis=int(axis))
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+    """Index of the largest value along ``axis`` (of the flattened array when None)."""
+    return argmax_p(x, axis=None if axis is None else int(axis), keepdims=bool(keepdims))
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+    """Index of the smallest value along ``axis`` (of the flattened array when None)."""
+    return argmin_p(x, axis=None if axis is None else int(axis), keepdims=bool(keepdims))
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
+    """Vector or Frobenius norm, as ``np.linalg.norm`` (ord None, 'fro', 1, 2, inf, -inf, p).
+
+    The 2-norm is sqrt(sum(x^2)); its gradient at x = 0 is undefined (nan), as in NumPy's
+    formula. Matrix norms other than Frobenius (ord 1, 2, inf, 'nuc' over two axes) are not
+    provided."""
+    shape = _shape(x)
+    axes = _axes(axis, len(shape)) if axis is not None else tuple(range(len(shape)))
+    matrix = axis is not None and not isinstance(axis, (int, np.integer)) and len(axes) == 2
+    if axis is None and len(shape) == 2 and ord not in (None, "fro"):
+        matrix = True
+    if matrix and ord not in (None, "fro"):
+        raise ValueError(f"norm: matrix norm ord={ord!r} is not supported (only None or 'fro');"
+                         f" shape {shape}, axis {axis}")
+    if not matrix and axis is not None and len(axes) > 1:
+        raise ValueError(f"norm: axis {axis} names more than 2 axes (shape {shape})")
+    if ord == "fro" and not matrix and axis is not None:
+        raise ValueError(f"norm: ord='fro' needs 2 axes, got axis {axis}")
+    red = axis if axis is not None else None
+    if ord in (None, "fro", 2):
+        return sqrt(sum(x * x, axis=red, keepdims=keepdims))
+    a = _abs(x)
+    if ord == np.inf:
+        return max(a, axis=red, keepdims=keepdims)
+    if ord == -np.inf:
+        return min(a, axis=red, keepdims=keepdims)
+    if ord == 1:
+        return sum(a, axis=red, keepdims=keepdims)
+    if isinstance(ord, (int, float, np.number)) and ord != 0:
+        return sum(a ** ord, axis=red, keepdims=keepdims) ** (1.0 / ord)
+    raise ValueError(f"norm: ord={ord!r} is not supported for a vector norm (shape {shape})")
+
+
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """Sum of the diagonal of the (axis1, axis2) planes (as ``np.trace``)."""
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import _shape, primitive
+from .core import _raw, _shape, primitive
+from .elementwise import where
 
 # ---- shape and indexing ----
 
@@ -154,3 +155,178 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
         bounds = [0, *[int(i) for i in indices_or_sections], n]
     lead = (slice(None),) * ax
     return [getitem(x, index=lead + (slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+# ---- shape and indexing: flip, pad and their composites (issue 13) ----
+
+
+def _flip_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"flip: axis {a} is out of range for an array of {ndim} dimensions")
+    return tuple(int(a) % ndim for a in axes)
+
+
+# its own reverse: flipping twice is the identity
+flip_p = primitive(
+    "flip", lambda x, axis=None: np.flip(x, _flip_axes(axis, np.ndim(x))),
+    vjp=(lambda g, out, x, axis=None: flip_p(g, axis=axis),),
+    jvp=(lambda dx, out, x, axis=None: flip_p(dx, axis=axis),),
+)
+
+
+def _pad(x: np.ndarray, pad_width: tuple[tuple[int, int], ...], constant_values: float = 0
+         ) -> np.ndarray:
+    x = np.asarray(x)
+    if not pad_width:  # a 0-d array: nothing to pad (np.pad rejects the empty width)
+        return x.copy()
+    return np.pad(x, pad_width, constant_values=constant_values)  # keeps x's dtype
+
+
+def _unpad(g: Any, pad_width: tuple[tuple[int, int], ...]) -> Any:
+    return g[tuple(slice(a, g.shape[i] - b) for i, (a, b) in enumerate(pad_width))]
+
+
+# the padding is a constant: its tangent is zero, so the JVP pads the tangent with zeros
+pad_p = primitive(
+    "pad", _pad,
+    vjp=(lambda g, out, x, pad_width, constant_values=0: _unpad(g, pad_width),),
+    jvp=(lambda dx, out, x, pad_width, constant_values=0: pad_p(dx, pad_width=pad_width),),
+)
+
+
+def flip(x: Any, axis: int | Sequence[int] | None = None) -> Any:
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        axis = tuple(int(a) for a in axis)
+    return flip_p(x, axis=axis)
+
+
+def _pad_widths(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
+    """NumPy's pad_width forms (n, (before, after), or one pair per axis) as one pair per axis."""
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(
+            (-1, 2) if np.ndim(pad_width) == 2 else (-1,) if np.ndim(pad_width) == 1 else ()),
+            (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit an array of {ndim} "
+                         "dimensions (give n, (before, after), or one pair per axis)") from None
+    if (widths < 0).any():
+        raise ValueError(f"pad: pad_width {pad_width!r} has a negative size")
+    return tuple((int(a), int(b)) for a, b in widths)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Any:
+    """Pad with a constant (NumPy's ``np.pad`` in ``"constant"`` mode)."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r}")
+    widths = _pad_widths(pad_width, len(_shape(x)))
+    return pad_p(x, pad_width=widths, constant_values=float(constant_values))
+
+
+def _axis_of(op: str, axis: int, ndim: int) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for an array of {ndim} dimensions")
+    return int(axis) % ndim
+
+
+def tile(x: Any, reps: int | Sequence[int]) -> Any:
+    """``x`` repeated ``reps`` times along each axis, as ``np.tile``."""
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    shape = _shape(x)
+    d = max(len(reps), len(shape))
+    shape, reps = (1,) * (d - len(shape)) + shape, (1,) * (d - len(reps)) + reps
+    # (1, n0, 1, n1, ...) broadcast to (r0, n0, r1, n1, ...): the copies sit before each axis
+    inter = tuple(v for n in shape for v in (1, n))
+    big = tuple(v for r, n in zip(reps, shape) for v in (r, n))
+    out = broadcast_to(reshape(x, inter), big)
+    return reshape(out, tuple(r * n for r, n in zip(reps, shape)))
+
+
+def repeat(x: Any, repeats: int | Sequence[int], axis: int | None = None) -> Any:
+    """Repeat each element ``repeats`` times along ``axis`` (flattened when None)."""
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+    shape = _shape(x)
+    ax = _axis_of("repeat", axis, len(shape))
+    try:
+        picks = np.repeat(np.arange(shape[ax]), repeats)
+    except ValueError:
+        raise ValueError(f"repeat: repeats {repeats!r} do not fit axis {axis} of length "
+                         f"{shape[ax]} (shape {shape})") from None
+    return getitem(x, index=(slice(None),) * ax + (picks,))
+
+
+def _along_axis_index(indices: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
+    """The full integer index that picks ``indices`` along ``axis`` (np.take_along_axis's)."""
+    grids = np.ogrid[tuple(slice(n) for n in indices.shape)]
+    return tuple(indices if i == axis else grids[i] for i in range(indices.ndim))
+
+
+def take_along_axis(x: Any, indices: Any, axis: int | None) -> Any:
+    """Pick values along ``axis`` at ``indices`` (as ``np.take_along_axis``)."""
+    indices = _raw(indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"take_along_axis: indices must be integers, got {indices.dtype}")
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+    shape = _shape(x)
+    if indices.ndim != len(shape):
+        raise ValueError(f"take_along_axis: indices of shape {indices.shape} and x of shape "
+                         f"{shape} must have the same number of dimensions")
+    ax = _axis_of("take_along_axis", axis, len(shape))
+    target = tuple(n if i == ax else m for i, (n, m) in enumerate(zip(indices.shape, shape)))
+    try:
+        indices = np.broadcast_to(indices, np.broadcast_shapes(indices.shape, target))
+    except ValueError:
+        raise ValueError(f"take_along_axis: indices of shape {indices.shape} do not broadcast "
+                         f"against x of shape {shape} off axis {axis}") from None
+    if indices.shape != target:  # x broadcasts to the indices' shape off the axis
+        x = broadcast_to(x, tuple(n if i == ax else m for i, (n, m) in
+                                  enumerate(zip(shape, indices.shape))))
+    return getitem(x, index=_along_axis_index(indices, ax))
+
+
+def sort(x: Any, axis: int | None = -1) -> Any:
+    """Sorted copy along ``axis`` (flattened when None); the gradient follows each element."""
+    if axis is None:
+        x, axis = reshape(x, -1), 0
+    order = np.argsort(_raw(x), axis=axis, kind="stable")
+    return take_along_axis(x, order, axis)
+
+
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The diagonal of the (axis1, axis2) planes, on the last axis (as ``np.diagonal``)."""
+    shape = _shape(x)
+    if len(shape) < 2:
+        raise ValueError(f"diagonal: needs at least 2 dimensions, got shape {shape}")
+    a1, a2 = _axis_of("diagonal", axis1, len(shape)), _axis_of("diagonal", axis2, len(shape))
+    if a1 == a2:
+        raise ValueError(f"diagonal: axis1 and axis2 are the same axis ({axis1}, {axis2})")
+    rest = [i for i in range(len(shape)) if i not in (a1, a2)]
+    moved = transpose(x, [*rest, a1, a2])
+    n1, n2 = shape[a1], shape[a2]
+    rows = np.arange(max(0, -offset), min(n1, n2 - offset)) if -n1 < offset < n2 else \
+        np.arange(0)
+    return getitem(moved, index=(Ellipsis, rows, rows + offset))
+
+
+def _triangle(op: str, x: Any, k: int, lower: bool) -> Any:
+    shape = _shape(x)
+    if len(shape) < 2:
+        raise ValueError(f"{op}: needs at least 2 dimensions, got shape {shape}")
+    keep = np.tri(shape[-2], shape[-1], k, dtype=bool)
+    return where(keep if lower else ~np.tri(shape[-2], shape[-1], k - 1, dtype=bool), x, 0)
+
+
+def tril(x: Any, k: int = 0) -> Any:
+    """Zero the elements above the ``k``-th diagonal of the last two axes."""
+    return _triangle("tril", x, k, lower=True)
+
+
+def triu(x: Any, k: int = 0) -> Any:
+    """Zero the elements below the ``k``-th diagonal of the last two axes."""
+    return _triangle("triu", x, k, lower=False)

@@ -1,0 +1,282 @@
+"""Convolution and pooling, channels-last like Keras: x is (N, *spatial, C).
+
+Design. One linear primitive does the work that is particular to convolution: ``windows``
+turns x (N, *spatial, C) into its sliding windows (N, *out, *window, C). Its forward is a
+strided view of x (``as_strided``: no copy, whatever the kernel size); its reverse is its
+transpose ``window_sum`` ("col2im"), which adds each window's cotangent back where the window
+was read, with one vectorised slice-add per kernel offset (KH*KW of them, never one per pixel);
+its forward-mode rule is the same view of the tangent. ``windows`` and ``window_sum`` are each
+other's reverse, as getitem and scatter_add are, so gradients of every order work.
+
+Everything else is composed from ops that already have rules, so convolution needs no rule of
+its own and its derivatives are as well checked as matmul's:
+
+    conv     pad -> windows -> reshape to (N*OH*OW, KH*KW*C_in) -> matmul with the kernel
+             reshaped to (KH*KW*C_in, C_out): one BLAS call forward, two in reverse
+    max pool pad with -inf -> windows -> max over the window axes (ties share the gradient)
+    avg pool windows -> mean over the window axes; with "same" padding, sum / the number of
+             real (unpadded) elements in each window, as Keras does
+    When the pooling windows tile the input (strides == pool_size, the usual case) a reshape
+    to (N, OH, KH, OW, KW, C) replaces the windows primitive: the same values, from contiguous
+    memory, and a reverse pass with no scatter at all.
+
+Speed and memory, weighed against dedicated conv primitives: the reshape before the matmul
+copies the windows into an im2col buffer of N*OH*OW*KH*KW*C_in elements (KH*KW times the
+input, held for the kernel's gradient), the price of running on BLAS instead of Python loops
+or a per-offset sum of KH*KW small matmuls. A dedicated primitive could free that buffer after
+the forward pass and recompute it in reverse, but would need its own VJP and JVP rules and
+their second derivatives; at the sizes this project trains (28x28 images, 5x5 kernels) the
+buffer is a few megabytes. Pooling never copies: max and mean reduce the view itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .core import _raw, _shape, primitive
+from .elementwise import divide
+from .linalg import matmul
+from .reductions import max as _max
+from .reductions import mean as _mean
+from .reductions import sum as _sum
+from .shape import getitem, pad, reshape
+
+# ---- the sliding-window primitive and its transpose ----
+
+
+def _out_sizes(spatial: Sequence[int], window: Sequence[int], strides: Sequence[int],
+               dilation: Sequence[int]) -> tuple[int, ...]:
+    return tuple((n - (k - 1) * d - 1) // s + 1
+                 for n, k, s, d in zip(spatial, window, strides, dilation))
+
+
+def _windows(x: np.ndarray, window: tuple[int, ...], strides: tuple[int, ...],
+             dilation: tuple[int, ...]) -> np.ndarray:
+    x = np.asarray(x)
+    nd = len(window)
+    out = _out_sizes(x.shape[1:1 + nd], window, strides, dilation)
+    if min(out, default=1) < 1:
+        raise ValueError(f"windows: window {window} (dilation {dilation}) does not fit the "
+                         f"spatial size {x.shape[1:1 + nd]}")
+    st = x.strides
+    return as_strided(
+        x, shape=(x.shape[0], *out, *window, x.shape[-1]),
+        strides=(st[0], *(st[1 + i] * s for i, s in enumerate(strides)),
+                 *(st[1 + i] * d for i, d in enumerate(dilation)), st[-1]),
+        writeable=False,  # a view of x: writing through it would change x
+    )
+
+
+def _offset_slices(offset: tuple[int, ...], out: tuple[int, ...], strides: tuple[int, ...],
+                   dilation: tuple[int, ...]) -> tuple[slice, ...]:
+    """Where kernel offset ``offset`` reads x, for every output position at once."""
+    return tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                 for o, n, s, d in zip(offset, out, strides, dilation))
+
+
+def _window_sum(g: np.ndarray, shape: tuple[int, ...], window: tuple[int, ...],
+                strides: tuple[int, ...], dilation: tuple[int, ...]) -> np.ndarray:
+    g = np.asarray(g)
+    nd = len(window)
+    out = g.shape[1:1 + nd]
+    z = np.zeros(shape, dtype=g.dtype)
+    lead = (slice(None),) * (1 + nd)
+    for offset in np.ndindex(*window):  # one strided add per kernel offset, not per pixel
+        z[(slice(None), *_offset_slices(offset, out, strides, dilation))] += g[lead + offset]
+    return z
+
+
+windows_p = primitive(
+    "windows", _windows,
+    vjp=(lambda g, out, x, window, strides, dilation:
+         window_sum_p(g, shape=x.shape, window=window, strides=strides, dilation=dilation),),
+    jvp=(lambda dx, out, x, window, strides, dilation:
+         windows_p(dx, window=window, strides=strides, dilation=dilation),),
+)
+window_sum_p = primitive(
+    "window_sum", _window_sum,
+    vjp=(lambda g, out, x, shape, window, strides, dilation:
+         windows_p(g, window=window, strides=strides, dilation=dilation),),
+    jvp=(lambda dx, out, x, shape, window, strides, dilation:
+         window_sum_p(dx, shape=shape, window=window, strides=strides, dilation=dilation),),
+)
+
+
+# ---- arguments: sizes, strides and Keras's padding ----
+
+
+def _ints(op: str, name: str, value: Any, nd: int) -> tuple[int, ...]:
+    """An int or a tuple of ``nd`` positive ints, as a tuple."""
+    vals = (value,) * nd if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(vals) != nd or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in vals):
+        raise ValueError(f"{op}: {name} must be a positive int or a tuple of {nd} positive "
+                         f"ints, got {value!r}")
+    return tuple(int(v) for v in vals)
+
+
+def _padding(op: str, padding: Any, spatial: Sequence[int], window: Sequence[int],
+             strides: Sequence[int], dilation: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """(before, after) per spatial axis for "valid", "same" (Keras's rule) or explicit sizes."""
+    nd = len(spatial)
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return ((0, 0),) * nd
+        if mode == "same":  # output ceil(n / s); the odd pixel goes on the right / bottom
+            pads = []
+            for n, k, s, d in zip(spatial, window, strides, dilation):
+                total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
+                pads.append((total // 2, total - total // 2))
+            return tuple(pads)
+        raise ValueError(f"{op}: padding must be 'valid', 'same' or sizes, got {padding!r}")
+    if isinstance(padding, (int, np.integer)):
+        parts: list[Any] = [int(padding)] * nd
+    else:
+        parts = list(padding)
+        if nd == 1 and len(parts) == 2 and all(isinstance(p, (int, np.integer)) for p in parts):
+            parts = [tuple(parts)]  # conv1d: (left, right)
+    try:
+        pairs = tuple((int(p), int(p)) if isinstance(p, (int, np.integer))
+                      else (int(p[0]), int(p[1])) for p in parts)
+    except (TypeError, IndexError):
+        pairs = ()
+    if len(pairs) != nd or any(len(p) != 2 or min(p) < 0 for p in pairs):
+        raise ValueError(f"{op}: padding {padding!r} must be 'valid', 'same', an int, or one "
+                         f"int or (before, after) pair per spatial axis ({nd})")
+    return pairs
+
+
+def _check_input(op: str, x: Any, nd: int, layout: str) -> tuple[int, ...]:
+    sx = _shape(x)
+    if len(sx) != nd + 2:
+        raise ValueError(f"{op}: x must have {nd + 2} dimensions {layout}, got shape {sx}")
+    return sx
+
+
+def _check_fits(op: str, sx: tuple[int, ...], pads: Any, window: Sequence[int],
+                dilation: Sequence[int], what: str) -> None:
+    nd = len(window)
+    for i, (n, (a, b), k, d) in enumerate(zip(sx[1:1 + nd], pads, window, dilation)):
+        if (k - 1) * d + 1 > n + a + b:
+            raise ValueError(f"{op}: {what} {tuple(window)} (dilation {tuple(dilation)}) is "
+                             f"larger than the padded input along spatial axis {i} ({n} + "
+                             f"{a + b} padding; x {sx})")
+
+
+# ---- convolution ----
+
+
+def _conv(op: str, nd: int, layout: str, x: Any, kernel: Any, stride: Any, padding: Any,
+          dilation: Any) -> Any:
+    sx = _check_input(op, x, nd, layout)
+    sk = _shape(kernel)
+    if len(sk) != nd + 2:
+        raise ValueError(f"{op}: kernel must have {nd + 2} dimensions (*kernel_size, C_in, "
+                         f"C_out), got shape {sk}")
+    if sx[-1] != sk[-2]:
+        raise ValueError(f"{op}: input has {sx[-1]} channels but kernel expects {sk[-2]} "
+                         f"(x {sx}, kernel {sk})")
+    window = tuple(sk[:nd])
+    strides = _ints(op, "stride", stride, nd)
+    dil = _ints(op, "dilation", dilation, nd)
+    pads = _padding(op, padding, sx[1:1 + nd], window, strides, dil)
+    _check_fits(op, sx, pads, window, dil, "kernel")
+    if any(a or b for a, b in pads):
+        x = pad(x, ((0, 0), *pads, (0, 0)))
+    cols = windows_p(x, window=window, strides=strides, dilation=dil)
+    out = _shape(cols)[1:1 + nd]
+    k = math.prod(window) * sk[-2]
+    flat = matmul(reshape(cols, (sx[0] * math.prod(out), k)), reshape(kernel, (k, sk[-1])))
+    return reshape(flat, (sx[0], *out, sk[-1]))
+
+
+def conv1d(x: Any, kernel: Any, stride: int | Sequence[int] = 1, padding: Any = "valid",
+           dilation: int | Sequence[int] = 1) -> Any:
+    """1-d convolution (cross-correlation, as Keras): x (N, L, C_in), kernel (K, C_in, C_out)."""
+    return _conv("conv1d", 1, "(N, L, C_in)", x, kernel, stride, padding, dilation)
+
+
+def conv2d(x: Any, kernel: Any, stride: int | Sequence[int] = 1, padding: Any = "valid",
+           dilation: int | Sequence[int] = 1) -> Any:
+    """2-d convolution, channels-last: x (N, H, W, C_in), kernel (KH, KW, C_in, C_out)."""
+    return _conv("conv2d", 2, "(N, H, W, C_in)", x, kernel, stride, padding, dilation)
+
+
+# ---- pooling ----
+
+
+def _pool(op: str, nd: int, layout: str, x: Any, pool_size: Any, strides: Any, padding: Any,
+          kind: str) -> Any:
+    sx = _check_input(op, x, nd, layout)
+    window = _ints(op, "pool_size", pool_size, nd)
+    steps = window if strides is None else _ints(op, "strides", strides, nd)
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}")
+    ones = (1,) * nd
+    pads = _padding(op, padding, sx[1:1 + nd], window, steps, ones)
+    _check_fits(op, sx, pads, window, ones, "pool_size")
+    padded = any(a or b for a, b in pads)
+    if padded:
+        # -inf never wins a max, so padding never receives a gradient; the average pads with
+        # 0 and divides by the number of real elements below, as Keras does
+        dtype = _raw(x).dtype
+        low = (-np.inf if dtype.kind == "f" else np.iinfo(dtype).min) if kind == "max" else 0
+        x = pad(x, ((0, 0), *pads, (0, 0)), constant_values=low)
+    views, axes = _pool_windows(x, window, steps)
+    if kind == "max":
+        return _max(views, axis=axes)
+    if not padded:
+        return _mean(views, axis=axes)
+    real = np.pad(np.ones((1, *sx[1:1 + nd], 1)), ((0, 0), *pads, (0, 0)))
+    counts = _windows(real, window, steps, ones).sum(axis=tuple(range(1 + nd, 1 + 2 * nd)))
+    total = _sum(views, axis=axes)
+    return divide(total, counts.astype(_raw(total).dtype))
+
+
+def _pool_windows(x: Any, window: tuple[int, ...], steps: tuple[int, ...]
+                  ) -> tuple[Any, tuple[int, ...]]:
+    """The pooling windows of x and the axes to reduce over them.
+
+    Windows that tile the input (strides == pool_size, the usual case) come from a reshape,
+    (N, OH, KH, OW, KW, C): a view of contiguous memory that reduces fast and whose reverse is
+    a reshape too. Overlapping or gapped windows come from the sliding-window primitive.
+    """
+    nd = len(window)
+    sx = _shape(x)
+    if steps != window:
+        views = windows_p(x, window=window, strides=steps, dilation=(1,) * nd)
+        return views, tuple(range(1 + nd, 1 + 2 * nd))
+    out = tuple(n // k for n, k in zip(sx[1:1 + nd], window))
+    if any(o * k != n for o, k, n in zip(out, window, sx[1:1 + nd])):  # drop the ragged edge
+        x = getitem(x, index=(slice(None), *(slice(0, o * k) for o, k in zip(out, window))))
+    split = tuple(v for o, k in zip(out, window) for v in (o, k))
+    return reshape(x, (sx[0], *split, sx[-1])), tuple(2 + 2 * i for i in range(nd))
+
+
+def max_pool1d(x: Any, pool_size: int | Sequence[int] = 2, strides: Any = None,
+               padding: str = "valid") -> Any:
+    """Max over windows of ``pool_size`` along L: x (N, L, C); strides default to pool_size."""
+    return _pool("max_pool1d", 1, "(N, L, C)", x, pool_size, strides, padding, "max")
+
+
+def max_pool2d(x: Any, pool_size: int | Sequence[int] = 2, strides: Any = None,
+               padding: str = "valid") -> Any:
+    """Max over (pool_h, pool_w) windows: x (N, H, W, C); strides default to pool_size."""
+    return _pool("max_pool2d", 2, "(N, H, W, C)", x, pool_size, strides, padding, "max")
+
+
+def avg_pool1d(x: Any, pool_size: int | Sequence[int] = 2, strides: Any = None,
+               padding: str = "valid") -> Any:
+    """Mean over windows of ``pool_size`` along L: x (N, L, C); strides default to pool_size."""
+    return _pool("avg_pool1d", 1, "(N, L, C)", x, pool_size, strides, padding, "avg")
+
+
+def avg_pool2d(x: Any, pool_size: int | Sequence[int] = 2, strides: Any = None,
+               padding: str = "valid") -> Any:
+    """Mean over (pool_h, pool_w) windows: x (N, H, W, C); strides default to pool_size."""
+    return _pool("avg_pool2d", 2, "(N, H, W, C)", x, pool_size, strides, padding, "avg")
