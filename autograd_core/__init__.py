@@ -10,8 +10,9 @@ from .check import (
     gradcheck,
 )
 from .dual import Dual
-from .engine import AnomalyError, backward, detect_anomaly
+from .engine import backward
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import (
     OPS,
     abs,
@@ -107,9 +108,6 @@ from .ops import (
 )
 from .tensor import (
     Tensor,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
     ones,
     ones_like,
     rand,

@@ -10,13 +10,18 @@ from . import ops
 from .ops import ArrayMethods, Op
 
 
-def _as_primal(value: Any, like: np.dtype | None = None) -> Any:
+def _as_primal(value: Any, like: np.dtype | None = None, what: str = "primal") -> Any:
     if isinstance(value, ArrayMethods):  # a Tensor (forward over a recorded graph) or Dual
         return value
-    if like is not None and like.kind == "f" and isinstance(value, (int, float)) \
-            and not isinstance(value, bool):
-        return np.asarray(value, dtype=like)  # Python numbers take the other operand's dtype
-    return ops.float64_if_python(value, np.asarray(value))
+    arr = ops.weak_scalar(value, like)
+    if arr is None:
+        arr = ops.float64_if_python(value, np.asarray(value))
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Dual: the {what} must be numeric (a number, an array, a Tensor), got "
+            f"{type(value).__name__} of dtype {arr.dtype}"
+        )
+    return arr
 
 
 class Dual(ArrayMethods):
@@ -30,7 +35,7 @@ class Dual(ArrayMethods):
         if tangent is None:
             tangent = np.zeros(self.shape, dtype=dtype)
         else:
-            tangent = _as_primal(tangent, dtype)
+            tangent = _as_primal(tangent, dtype, "tangent")
             if np.shape(tangent) != self.shape:
                 raise ValueError(
                     f"Dual: tangent of shape {np.shape(tangent)} does not match the primal's "
@@ -62,13 +67,51 @@ class Dual(ArrayMethods):
         return f"Dual({fmt(self.primal)}, {fmt(self.tangent)})"
 
     def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d Dual")
         return self.shape[0]
 
     def __iter__(self) -> Any:
         return (self[i] for i in range(len(self)))
 
     def __float__(self) -> float:
-        return float(ops._raw(self.primal))
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "the truth value of a Dual is ambiguous (a branch on it would drop the tangent); "
+            "compare it instead (x > 0 compares the primal) or test x.primal"
+        )
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            "Dual does not support item assignment; build a new value (where, concatenate)"
+        )
+
+    # ---- the Tensor methods that mean something for a dual number ----
+
+    def detach(self) -> Dual:
+        """The primal alone, as a constant: its tangent is zero."""
+        primal = self.primal.detach() if hasattr(self.primal, "detach") else self.primal
+        return Dual(primal)
+
+    def item(self) -> Any:
+        """The primal of a one-element Dual as a Python number (the tangent is dropped)."""
+        raw = ops._raw(self.primal)
+        if raw.size != 1:
+            raise ValueError(f"item: Dual of shape {self.shape} has {raw.size} elements, not 1")
+        return raw.item()
+
+    def numpy(self) -> np.ndarray:
+        """The primal as a NumPy array (the tangent is in ``.tangent``)."""
+        return ops._raw(self.primal)
+
+    def tolist(self) -> Any:
+        """The primal as nested Python lists."""
+        return ops._raw(self.primal).tolist()
 
     # comparisons look at the primal only, so branches behave as they do on plain values
     def __lt__(self, other: Any) -> Any: return ops._raw(self) < ops._raw(other)
@@ -102,6 +145,8 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Dual:
         if rule is None:
             continue
         t = rule(a.tangent, out, *primals, **params)
+        if tuple(np.shape(t)) != np.shape(ops._raw(out)):
+            _check_broadcasts(op, i, np.shape(t), np.shape(ops._raw(out)))
         tangent = t if tangent is None else tangent + t
     out_raw = ops._raw(out)
     if out_raw.dtype.kind != "f":
@@ -115,6 +160,16 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Dual:
     d = object.__new__(Dual)
     d.primal, d.tangent = out, tangent
     return d
+
+
+def _check_broadcasts(op: Op, i: int, shape: tuple[int, ...], out: tuple[int, ...]) -> None:
+    """A tangent must broadcast to the output's shape; any other shape is a wrong JVP rule."""
+    lead = len(out) - len(shape)
+    if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, out[lead:])):
+        raise ValueError(
+            f"the forward rule of {op.name} for input {i} gave a tangent of shape {shape}, "
+            f"which does not broadcast to the output's shape {out}; the rule is wrong"
+        )
 
 
 ops.register_handler(Dual, 2, _apply)

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from .tensor import _NO_PARAMS, Tensor, _constant, _GradMode, enable_grad, no_grad, origin
+from . import tensor
+from .guard import release_unheld
+from .modes import STATE, AnomalyError, detect_anomaly, enable_grad, no_grad, origin
+from .tensor import _NO_PARAMS, Tensor, _constant
 
-
-class AnomalyError(FloatingPointError):
-    """Raised in ``detect_anomaly()`` mode at the first op that produces NaN or inf."""
-
-
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Raise at the first op whose forward output or backward cotangent holds NaN or inf."""
-    prev = _GradMode.anomaly
-    _GradMode.anomaly = True
-    try:
-        yield
-    finally:
-        _GradMode.anomaly = prev
-
+__all__ = ["AnomalyError", "backward", "count_consumers", "detect_anomaly", "pullback",
+           "topological_order", "unbroadcast"]
 
 _NO_STOPS: frozenset[Tensor] = frozenset()
 
@@ -76,29 +64,37 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def unbroadcast(c: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a cotangent back to ``shape``: undoes broadcasting, the one place that does."""
+def unbroadcast(c: Any, shape: tuple[int, ...], op: str = "", index: int | None = None) -> Any:
+    """Sum a cotangent back to ``shape``: undoes broadcasting, the one place that does.
+
+    A cotangent whose shape broadcasting cannot have made from ``shape`` is a wrong rule, not
+    something to reshape: it raises, naming ``op`` and the input ``index`` when given.
+    """
     lead = len(c.shape) - len(shape)
-    if lead < 0:
-        raise ValueError(f"cotangent of shape {c.shape} cannot reduce to shape {shape}")
+    if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, c.shape[lead:])):
+        who = f"the backward rule of {op} for input {index}" if op else "a backward rule"
+        raise ValueError(
+            f"{who} gave a cotangent of shape {tuple(c.shape)}, which broadcasting cannot have "
+            f"made from the input's shape {tuple(shape)}; the rule is wrong"
+        )
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and c.shape[lead + i] != 1
     )
     if axes:
         c = np.add.reduce(c, axis=axes) if type(c) is np.ndarray else c.sum(axis=axes)
-    return c if c.shape == shape else c.reshape(shape)
+    return c if c.shape == shape else c.reshape(shape)  # only puts back kept axes of length 1
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward: output of shape {root.shape} is not a scalar; pass grad=, an array "
                 f"of shape {root.shape} holding d(loss)/d(output) (ones for a plain sum)"
             )
-        seed = np.ones_like(root.data)
+        seed = np.ones_like(root._data)
     else:
-        raw = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
+        raw = grad._data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
         if raw.shape != root.shape:
             raise ValueError(
                 f"backward: grad has shape {raw.shape} but the output has shape {root.shape}"
@@ -110,7 +106,7 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
 
 
 def _check_cotangent(node: Tensor, parent_index: int, c: Any) -> None:
-    raw = c.data if isinstance(c, Tensor) else c
+    raw = c._data if isinstance(c, Tensor) else c
     if np.all(np.isfinite(raw)):
         return
     bad = "nan" if np.isnan(raw).any() else "inf"
@@ -153,7 +149,7 @@ def pullback(root: Tensor, inputs: list[Tensor], g: Any, create_graph: bool = Fa
     if create_graph:
         seed = g if isinstance(g, Tensor) else _constant(np.asarray(g), None)
     else:
-        seed = np.asarray(g.data if isinstance(g, Tensor) else g)
+        seed = np.asarray(g._data if isinstance(g, Tensor) else g)
     found: dict[Tensor, Any] = {}
     _run(root, count_consumers(root, stops), seed, found, stops, True, create_graph, False)
     return [found.get(t) for t in inputs]
@@ -175,12 +171,24 @@ def _run(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor
 def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor, Any] | None,
           stops: Any, retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
     """Kahn's algorithm: a node is processed once every consumer has pushed its cotangent."""
-    anomaly = _GradMode.anomaly
+    anomaly = STATE.anomaly
     cots: dict[Tensor, Any] = {root: seed}
     # nodes whose cotangent is an array this pass allocated, so further terms add in place
     owned: set[Tensor] = set()
     ready = [root]
     ndarray = np.ndarray
+    try:
+        _walk(root, pending, cots, owned, ready, found, stops, retain_graph, create_graph,
+              retain_grads, anomaly, ndarray)
+    finally:
+        if not retain_graph:
+            release_unheld()  # arrays this pass was the last to need are writeable again
+
+
+def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], owned: set[Tensor],
+          ready: list[Tensor], found: dict[Tensor, Any] | None, stops: Any,
+          retain_graph: bool, create_graph: bool, retain_grads: bool, anomaly: bool,
+          ndarray: type) -> None:
     while ready:
         node = ready.pop()
         g = cots.pop(node, None)
@@ -200,6 +208,8 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
                     pending[p] -= 1
                     if not pending[p]:
                         ready.append(p)
+            if not retain_graph:
+                node._freed = True
             continue
         if retain_grads or node._retain:
             _deposit(node, g, False, create_graph)
@@ -207,11 +217,11 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
         if create_graph:  # rules see Tensors, so the backward pass is itself recorded
             out, xs = node, parents
         elif len(parents) == 2:  # spelled out: a comprehension costs a frame per node
-            out, xs = node.data, (parents[0].data, parents[1].data)
+            out, xs = node._data, (parents[0]._data, parents[1]._data)
         elif len(parents) == 1:
-            out, xs = node.data, (parents[0].data,)
+            out, xs = node._data, (parents[0]._data,)
         else:
-            out, xs = node.data, [p.data for p in parents]
+            out, xs = node._data, [p._data for p in parents]
         for i, p in enumerate(parents):
             if not p._requires_grad:
                 continue
@@ -226,9 +236,9 @@ def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tenso
                 if rule is None:
                     continue
                 c = rule(g, out, *xs, **params)
-            data = p.data
+            data = p._data
             if c.shape != data.shape:
-                c = unbroadcast(c, data.shape)
+                c = unbroadcast(c, data.shape, op.name, i)
             if c.dtype is not data.dtype and c.dtype != data.dtype:
                 c = c.astype(data.dtype)
             if anomaly:
@@ -259,3 +269,6 @@ def _deposit(t: Tensor, g: Any, fresh: bool, create_graph: bool) -> None:
         t.grad = g if fresh else np.array(g)
     else:
         t.grad = np.asarray(t.grad + g)
+
+
+tensor._ENGINE = backward

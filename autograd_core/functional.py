@@ -33,7 +33,8 @@ import numpy as np
 from . import ops
 from .dual import Dual
 from .engine import count_consumers, pullback
-from .tensor import Tensor, enable_grad
+from .modes import enable_grad
+from .tensor import Tensor
 
 Argnums = int | Sequence[int]
 

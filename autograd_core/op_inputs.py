@@ -4,8 +4,9 @@ draw from the same domains. No Hypothesis needed here.
 
 A source offers ``integers(lo, hi)`` (inclusive), ``booleans()``, ``sampled_from(options)`` and
 ``permutation(items)``; the helpers ``draw_shape``, ``draw_broadcastable_shapes``,
-``draw_array``, ``draw_axis`` and ``draw_index`` build on those. An op's recipe in ``OP_INPUTS``
-is a function ``recipe(src) -> (args, params)``.
+``draw_array``, ``draw_axis``, ``mixed_signs`` and ``draw_index`` build on those. Every axis
+drawn is negative or not at random, so the property tests cover negative and mixed axes.
+An op's recipe in ``OP_INPUTS`` is a function ``recipe(src) -> (args, params)``.
 """
 
 from __future__ import annotations
@@ -110,7 +111,12 @@ def draw_axis(src: Any, ndim: int) -> Any:
         return None
     if kind == "int":
         return src.integers(-ndim, ndim - 1)
-    return tuple(src.permutation(range(ndim))[:src.integers(1, ndim)])
+    return mixed_signs(src, src.permutation(range(ndim))[:src.integers(1, ndim)], ndim)
+
+
+def mixed_signs(src: Any, axes: Sequence[int], ndim: int) -> tuple[int, ...]:
+    """``axes`` with each one, at random, counted from the end instead (``a - ndim``)."""
+    return tuple(a - ndim if src.booleans() else a for a in axes)
 
 
 def draw_index(src: Any, shape: tuple[int, ...]) -> Any:
@@ -208,7 +214,7 @@ def _reshape(src: Any) -> tuple[list, dict]:
 
 def _transpose(src: Any) -> tuple[list, dict]:
     x = draw_array(src)
-    axes = tuple(src.permutation(range(x.ndim))) if src.booleans() else None
+    axes = mixed_signs(src, src.permutation(range(x.ndim)), x.ndim) if src.booleans() else None
     return [x], {"axes": axes}
 
 

@@ -2,56 +2,37 @@
 
 from __future__ import annotations
 
-import os
-import traceback
+import copy
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import ContextDecorator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import ops
+from .guard import Guard, foreign_guard, hold_foreign
+from .modes import (  # no_grad, enable_grad, is_grad_enabled: still importable from here
+    ALTERED,
+    ORIGINS,
+    STATE,
+    AnomalyError,
+    enable_grad,  # noqa: F401
+    is_grad_enabled,  # noqa: F401
+    no_grad,  # noqa: F401
+    user_frame,
+)
 from .ops import ArrayMethods, Op
 
 _ALLOWED_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
-
-class _GradMode:
-    enabled = True
-    anomaly = False
-
-
-class no_grad(ContextDecorator):  # noqa: N801 - PyTorch's name
-    """Context manager and decorator: ops inside record no graph."""
-
-    def __enter__(self) -> None:
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = False
-
-    def __exit__(self, *exc: Any) -> None:
-        _GradMode.enabled = self._prev
-
-
-class enable_grad(ContextDecorator):  # noqa: N801
-    """Context manager and decorator: ops inside record a graph, even within ``no_grad``."""
-
-    def __enter__(self) -> None:
-        self._prev = _GradMode.enabled
-        _GradMode.enabled = True
-
-    def __exit__(self, *exc: Any) -> None:
-        _GradMode.enabled = self._prev
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops currently record a graph."""
-    return _GradMode.enabled
+# engine.py registers its backward here on import, so this module needs no import of the engine
+# (which imports this one): Tensor.backward calls it
+_ENGINE: Callable[..., None] | None = None
 
 
 def _as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as e:
@@ -94,8 +75,8 @@ class Tensor(ArrayMethods):
     """An n-d array (0-d for scalars) that records the operation that produced it."""
 
     __slots__ = (
-        "data", "grad", "_requires_grad", "name",
-        "_op", "_parents", "_params", "_retain", "_freed", "__weakref__",
+        "_data", "grad", "_requires_grad", "name",
+        "_op", "_parents", "_params", "_retain", "_freed", "_guard", "__weakref__",
     )
 
     def __init__(
@@ -105,8 +86,8 @@ class Tensor(ArrayMethods):
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        self.data = _as_array(data, dtype)
-        _check_requires_grad(self.data, requires_grad)
+        self._data = _as_array(data, dtype)
+        _check_requires_grad(self._data, requires_grad)
         self.grad: Any = None
         self._requires_grad = bool(requires_grad)
         self.name = name
@@ -115,10 +96,42 @@ class Tensor(ArrayMethods):
         self._params: dict[str, Any] | None = None
         self._retain = False
         self._freed = False
+        self._guard: Guard | bool | None = False  # a leaf: guarded when an op records it
 
     __hash__ = object.__hash__  # == is elementwise, so identity is the hash
 
     # ---- attributes ----
+
+    @property
+    def data(self) -> np.ndarray:
+        """The values, a NumPy array (read-only while a graph that still needs it is live)."""
+        g = self._guard
+        if g is None:
+            if self._op is not None and not self._freed:
+                _lend(self)  # an output the graph still reads: the user may not edit it now
+        elif g is not False and g.active:
+            g.release()  # the graphs that held it may be gone: give the flag back if so
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        if value is self._data:  # ``t.data -= x`` assigns back the array it edited in place
+            return
+        if self._op is not None and not self._freed:
+            raise RuntimeError(
+                f"cannot assign .data of a tensor made by {self._op.name} before its graph is "
+                "backpropagated: the backward pass reads it; assign after backward, or build "
+                "a new tensor"
+            )
+        g = self._guard
+        if g and (g.release() or g.active):
+            raise RuntimeError(
+                "cannot assign .data of a tensor that a graph still holds (it was recorded by "
+                "an op and that graph has not been backpropagated): the backward pass would "
+                "read the new values; call backward first, or wrap the forward in no_grad()"
+            )
+        self._data = value
+        self._guard = False if self._op is None else None
 
     @property
     def requires_grad(self) -> bool:
@@ -131,24 +144,24 @@ class Tensor(ArrayMethods):
                 f"requires_grad can only be changed on a leaf tensor; this one was made by "
                 f"{self._op.name} (use .detach() to get a leaf)"
             )
-        _check_requires_grad(self.data, value)
+        _check_requires_grad(self._data, value)
         self._requires_grad = bool(value)
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -178,10 +191,10 @@ class Tensor(ArrayMethods):
         retain_grads: bool = False,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``grad`` seeds non-scalars)."""
-        from .engine import backward
-
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph,
-                 retain_grads=retain_grads)
+        if _ENGINE is None:
+            raise RuntimeError("backward: import autograd_core (the package) to load the engine")
+        _ENGINE(self, grad, retain_graph=retain_graph, create_graph=create_graph,
+                retain_grads=retain_grads)
 
     def retain_grad(self) -> Tensor:
         """Keep this intermediate tensor's ``.grad`` after backward."""
@@ -194,7 +207,13 @@ class Tensor(ArrayMethods):
 
     def detach(self) -> Tensor:
         """A leaf sharing this tensor's data, cut from the graph."""
-        return _node(self.data, False, None, (), None)
+        if self._op is not None and not self._freed:
+            _lend(self)  # the detached tensor shares an array the graph still reads
+        elif self._guard is False:
+            self._guard = Guard(self._data)  # one guard per array, shared with the copy
+        t = _node(self._data, False, None, (), None)
+        t._guard = self._guard or False
+        return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf and return it."""
@@ -205,17 +224,17 @@ class Tensor(ArrayMethods):
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: tensor of shape {self.shape} has {self.size} elements, not 1")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (shared, not copied)."""
+        """The data as a NumPy array (shared, not copied; read-only while a graph needs it)."""
         return self.data
 
     def tolist(self) -> Any:
         """The data as nested Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -227,22 +246,22 @@ class Tensor(ArrayMethods):
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                 "use .any() or .all() on .data"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError(
@@ -250,11 +269,37 @@ class Tensor(ArrayMethods):
             "Build a new tensor (where, concatenate, scatter) or, for a leaf, assign to .data"
         )
 
+    # ---- copying and pickling: leaves only, as in PyTorch ----
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        self._refuse_copy("pickled")
+        return (_leaf, (self._data, self._requires_grad, self.name, self.grad))
+
+    def __copy__(self) -> Tensor:
+        self._refuse_copy("copied")
+        return _leaf(self._data, self._requires_grad, self.name, self.grad)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        self._refuse_copy("deep-copied")
+        grad = None if self.grad is None else copy.deepcopy(self.grad, memo)
+        t = _leaf(self._data.copy(), self._requires_grad, self.name, grad)
+        memo[id(self)] = t
+        return t
+
+    def _refuse_copy(self, what: str) -> None:
+        # a graph is Python objects all the way down (ops, rules, parents): copying it would
+        # recurse once per node and the copy could never be backpropagated anyway
+        if self._op is not None:
+            raise RuntimeError(
+                f"only leaf tensors (made by the user, not by an op) can be {what}; this one "
+                f"was made by {self._op.name}; use t.detach() (its value, without the graph)"
+            )
+
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extra = ""
-        if self.data.dtype != np.float64:
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != np.float64:
+            extra += f", dtype={self._data.dtype}"
         if self._op is not None:
             extra += f", op={self._op.name}"
         elif self._requires_grad:
@@ -288,9 +333,17 @@ def _compare(fn: Any, a: Any, b: Any) -> Tensor:
     return _node(np.asarray(fn(ops._raw(a), ops._raw(b))), False, None, (), None)
 
 
+def _leaf(data: np.ndarray, requires_grad: bool, name: str | None, grad: Any) -> Tensor:
+    """Rebuild a leaf (for pickle and deepcopy)."""
+    t = Tensor(data, requires_grad=requires_grad, name=name)
+    t.grad = grad
+    return t
+
+
 # ---- recording an op ----
 
 _new = object.__new__
+_ref = weakref.ref
 
 
 def _node(
@@ -301,7 +354,7 @@ def _node(
     params: dict[str, Any] | None,
 ) -> Tensor:
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad = None
     t._requires_grad = requires_grad
     t.name = None
@@ -310,21 +363,28 @@ def _node(
     t._params = params
     t._retain = False
     t._freed = False
+    t._guard = None  # an op's output or a private constant: nobody else holds the array
     return t
 
 
 def _constant(value: Any, like: np.dtype | None) -> Tensor:
-    """Wrap a number or array met beside a Tensor; Python numbers take the tensor's float dtype."""
+    """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
     kind = type(value)
     if kind is float or kind is int:  # bool is not int here, by design of type()
         if like is not None and like.kind == "f":
             arr = np.asarray(value, dtype=like)  # as NumPy does with Python scalars: no upcast
         else:
             arr = _as_array(value, copy=False)
-    elif kind is np.ndarray:
-        arr = value
+    elif kind is np.ndarray and value.ndim:
+        # arrays keep their dtype and promote as NumPy says; the user holds this one, so it
+        # gets the array's shared guard when an op records it
+        t = _node(value, False, None, (), None)
+        t._guard = foreign_guard(value)
+        return t
     else:
-        arr = _as_array(value, copy=False)
+        arr = ops.weak_scalar(value, like)  # NumPy scalars and 0-d arrays: no upcast either
+        if arr is None:
+            arr = _as_array(value, copy=False)
     return _node(arr, False, None, (), None)
 
 
@@ -332,13 +392,13 @@ def _with_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
     if len(args) == 2:  # the common case: a Tensor and a number, either way round
         a, b = args
         if isinstance(a, Tensor):
-            return a, b if isinstance(b, Tensor) else _constant(b, a.data.dtype)
+            return a, b if isinstance(b, Tensor) else _constant(b, a._data.dtype)
         if isinstance(b, Tensor):
-            return _constant(a, b.data.dtype), b
+            return _constant(a, b._data.dtype), b
     like = None
     for a in args:
         if isinstance(a, Tensor):
-            like = a.data.dtype
+            like = a._data.dtype
             if like.kind == "f":
                 break
     return tuple(a if isinstance(a, Tensor) else _constant(a, like) for a in args)
@@ -353,28 +413,60 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             break
     try:
         if len(parents) == 1:
-            out = op.forward(parents[0].data, **params)
+            out = op.forward(parents[0]._data, **params)
         elif len(parents) == 2:
-            out = op.forward(parents[0].data, parents[1].data, **params)
+            out = op.forward(parents[0]._data, parents[1]._data, **params)
         else:
-            out = op.forward(*[p.data for p in parents], **params)
+            out = op.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as e:
-        shapes = ", ".join(str(p.data.shape) for p in parents)
+        shapes = ", ".join(str(p._data.shape) for p in parents)
         raise type(e)(f"{op.name}: {e} (input shapes {shapes})") from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     node = None
-    if _GradMode.enabled:
+    if not ALTERED.count:  # no mode context open in any thread: the defaults, no lookup
+        enabled, anomaly = True, False
+    else:
+        enabled, anomaly = STATE.enabled, STATE.anomaly
+    if enabled:
         for p in parents:
             if p._requires_grad:
                 node = _node(out, True, op, parents, params or None)
+                for q in parents:  # leaves and NumPy constants: read-only while node lives
+                    g = q._guard
+                    if g is not None:
+                        if g and g.active and len(g.holders) < g.limit and not g.foreign:
+                            g.holders.append(_ref(node))  # the common case, inline
+                        else:
+                            _hold(q, node)
                 break
     if node is None:
         node = _node(out, False, None, (), None)
-    if _GradMode.anomaly:
-        _ORIGINS[node] = _user_frame()
-        _check_forward_values(op, parents, out, _ORIGINS[node])
+    if anomaly:
+        ORIGINS[node] = user_frame()
+        _check_forward_values(op, parents, out, ORIGINS[node])
     return node
+
+
+def _hold(t: Tensor, node: Tensor) -> None:
+    """``node`` will read ``t``'s array at backward time: make it read-only until then."""
+    g = t._guard
+    if g is False:
+        g = t._guard = Guard(t._data)
+    if g.foreign:
+        hold_foreign(g, node)
+    else:
+        g.hold(node)
+
+
+def _lend(t: Tensor) -> None:
+    """Hand out the array of a live graph's node read-only (data, numpy(), detach())."""
+    g = t._guard
+    if g is None:
+        g = t._guard = Guard(t._data)
+        g.hold(t)
+    elif not g.active:
+        g.hold(t)
 
 
 ops.register_handler(Tensor, 1, _apply)
@@ -382,50 +474,10 @@ ops.register_handler(Tensor, 1, _apply)
 
 # ---- anomaly detection ----
 
-class _Origins:
-    """Tensor -> str, weakly and by identity: WeakKeyDictionary compares keys with ==, and a
-    Tensor's == is elementwise (ambiguous for non-scalars, False for nan)."""
 
-    def __init__(self) -> None:
-        self._by_id: dict[int, tuple[weakref.ref[Tensor], str]] = {}
-
-    def __setitem__(self, t: Tensor, where: str) -> None:
-        key = id(t)
-        self._by_id[key] = (weakref.ref(t, lambda _, key=key: self._by_id.pop(key, None)), where)
-
-    def __getitem__(self, t: Tensor) -> str:
-        where = self.get(t)
-        if where is None:
-            raise KeyError(t)
-        return where
-
-    def get(self, t: Tensor) -> str | None:
-        entry = self._by_id.get(id(t))
-        return entry[1] if entry is not None and entry[0]() is t else None
-
-
-# where each op was called from, recorded only in detect_anomaly() mode
-_ORIGINS = _Origins()
-
-
-def origin(t: Tensor) -> str | None:
-    """Where in the user's code ``t`` was created (recorded only under detect_anomaly())."""
-    return _ORIGINS.get(t)
-
-
-def _user_frame() -> str:
-    """The innermost frame outside this package: where the user's code called the op."""
-    pkg = os.path.dirname(os.path.abspath(__file__))
-    for frame in reversed(traceback.extract_stack()):
-        if not os.path.abspath(frame.filename).startswith(pkg):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}: {frame.line}'
-    return "<unknown>"
-
-
-def _check_forward_values(op: Op, parents: Sequence[Tensor], out: np.ndarray, where: str) -> None:
+def _check_forward_values(op: Op, parents: Sequence[Tensor], out: np.ndarray, where: str
+                          ) -> None:
     if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
-        from .engine import AnomalyError
-
         bad = "nan" if np.isnan(out).any() else "inf"
         shapes = ", ".join(str(p.shape) for p in parents)
         raise AnomalyError(

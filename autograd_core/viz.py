@@ -162,8 +162,10 @@ def _param_text(v: Any) -> str:
     if v is Ellipsis:
         return "..."
     if isinstance(v, np.ndarray):
+        if v.ndim == 0 and v.dtype.kind == "f":
+            return _param_text(float(v))
         if v.size <= 4:
-            return str(v.tolist())
+            return str((v + 0.0).tolist() if v.dtype.kind == "f" else v.tolist())
         return f"array{v.shape}"
     if isinstance(v, tuple):
         return "(" + ", ".join(_param_text(x) for x in v) + ("," if len(v) == 1 else "") + ")"

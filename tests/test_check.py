@@ -168,3 +168,39 @@ def test_check_op_table_flags_a_wrong_rule_and_a_missing_recipe(broken_ops, monk
     assert rows["sin_wrong_vjp"].err_forward > 0.1
     assert rows["sin_wrong_both"].status == "rules != finite differences"
     assert rows["sin_wrong_both"].err_forward < 1e-12 < 0.1 < rows["sin_wrong_both"].err_fd
+
+
+# ---- a point that cannot be checked is reported, never passed ----
+
+twice_square = ag.ops.Op(  # both rules twice too large: only finite differences can tell
+    "twice_square", lambda x: x * x,
+    vjp=(lambda g, out, x: 4 * g * x,),
+    jvp=(lambda dx, out, x: 4 * dx * x,),
+)
+wrong_log = ag.ops.Op(  # d log(x) / dx written as 1/x**2 in both rules
+    "wrong_log", np.log,
+    vjp=(lambda g, out, x: g / (x * x),),
+    jvp=(lambda dx, out, x: dx / (x * x),),
+)
+
+
+def test_a_wrong_rule_is_caught_where_the_point_is_fine():
+    with pytest.raises(GradcheckError, match="disagree with finite differences"):
+        gradcheck(lambda x: twice_square(x).sum(), np.array([0.5, 1.0]))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_point_holding_nan_or_inf_is_not_a_pass(bad):
+    with pytest.raises(GradcheckError, match=r"cannot check input 0 .*nan or inf"):
+        gradcheck(lambda x: twice_square(x).sum(), np.array([bad, 1.0]))
+
+
+def test_a_point_outside_the_domain_is_not_a_pass():
+    with np.errstate(all="ignore"), pytest.raises(
+            GradcheckError, match=r"cannot check input 0 .*finite differences are not finite"):
+        gradcheck(lambda x: wrong_log(x).sum(), np.array([-1.0, 3.0]))
+
+
+def test_a_correct_function_outside_its_domain_is_not_a_pass_either():
+    with np.errstate(all="ignore"), pytest.raises(GradcheckError, match="cannot check"):
+        gradcheck(lambda x: ag.log(x).sum(), np.array([-1.0, 3.0]))

@@ -16,7 +16,16 @@ from .convolution import (
     window_sum_p,
     windows_p,
 )
-from .core import OPS, Op, Rule, _raw, float64_if_python, primitive, register_handler
+from .core import (
+    OPS,
+    Op,
+    Rule,
+    _raw,
+    float64_if_python,
+    primitive,
+    register_handler,
+    weak_scalar,
+)
 from .elementwise import (
     abs,
     add,
@@ -26,6 +35,7 @@ from .elementwise import (
     astype,
     ceil,
     clip,
+    clip_p,
     cos,
     cosh,
     divide,
@@ -117,14 +127,15 @@ from .shape import (
 
 __all__ = [
     "OPS", "ArrayMethods", "Op", "Rule", "abs", "add", "astype", "broadcast_to",
-    "broadcast_to_p", "clip", "concatenate", "concatenate_p", "cos", "divide", "elu", "exp",
+    "broadcast_to_p", "clip", "clip_p", "concatenate", "concatenate_p", "cos", "divide", "elu",
+    "exp",
     "expand_dims", "float64_if_python", "getitem", "leaky_relu", "linear", "linear_p", "log",
     "log1p", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "mean_p", "min",
     "minimum", "multiply", "negative", "normalize_index", "power", "primitive",
     "register_handler", "relu", "reshape", "reshape_p", "scatter_add", "sigmoid", "sin",
     "softmax", "softmax_cross_entropy", "softmax_cross_entropy_p", "softplus", "split", "sqrt",
     "squeeze", "stack", "std", "subtract", "sum", "swapaxes", "tanh", "transpose",
-    "transpose_p", "var", "where", "where_p", "_raw",
+    "transpose_p", "var", "weak_scalar", "where", "where_p", "_raw",
     # issue 13: elementwise functions and activations
     "arccos", "arcsin", "arctan", "ceil", "cosh", "erf", "floor", "gelu", "gelu_p",
     "hard_sigmoid", "log2", "log10", "reciprocal", "round", "round_p", "selu", "sign", "silu",

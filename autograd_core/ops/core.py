@@ -9,7 +9,10 @@ Rule arguments have fixed names everywhere in this file:
     **params the op's non-differentiable keyword arguments (axis, keepdims, shape, ...)
 
 A primitive lists one VJP rule and one JVP rule per input, in input order, or None for an input
-that is not differentiable. The engine calls only the rules of inputs that need them.
+that is not differentiable. The engine calls only the rules of inputs that need them. A
+primitive linear in its one input (reshape, transpose, sum, getitem...) says ``jvp=LINEAR``
+instead: its JVP is the op itself applied to the tangent. An axis-taking primitive passes
+``normalize=along_axes()`` so that its rules only ever see non-negative axes.
 
 Rules are written with operators, the methods NumPy arrays and Tensors share (``.sum``,
 ``.reshape``, ``.T``) and the ops of this table, so that one rule runs on plain arrays (an
@@ -68,7 +71,7 @@ def _handler_for(cls: type) -> tuple[int, Callable[..., Any]] | None:
 class Op:
     """A primitive: a NumPy forward plus one VJP and one JVP rule per input."""
 
-    __slots__ = ("name", "forward", "vjps", "jvps", "variadic")
+    __slots__ = ("name", "forward", "vjps", "jvps", "variadic", "normalize")
 
     def __init__(
         self,
@@ -77,9 +80,12 @@ class Op:
         vjp: Sequence[Rule | None] | Rule,
         jvp: Sequence[Rule | None] | Rule,
         variadic: bool = False,
+        normalize: Callable[..., dict[str, Any]] | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
+        # params -> params, run once per call before any handler: rules see only its output
+        self.normalize = normalize
         # variadic ops (concatenate) have one rule taking ``argnum``, the input's position
         self.vjps = vjp if variadic else tuple(vjp)
         self.jvps = jvp if variadic else tuple(jvp)
@@ -98,6 +104,8 @@ class Op:
         return self.jvps[i]
 
     def __call__(self, *args: Any, **params: Any) -> Any:
+        if self.normalize is not None:
+            params = self.normalize(self, args, params)
         best = None
         for a in args:
             h = _HANDLERS[type(a)] if type(a) in _HANDLERS else _handler_for(type(a))
@@ -120,13 +128,41 @@ def primitive(
     vjp: Sequence[Rule | None] | Rule,
     jvp: Sequence[Rule | None] | Rule,
     variadic: bool = False,
+    normalize: Callable[..., dict[str, Any]] | None = None,
 ) -> Op:
-    """Declare a primitive and add it to the op table."""
+    """Declare a primitive and add it to the op table.
+
+    ``normalize(op, args, params) -> params`` (optional, e.g. ``along_axes``) rewrites the
+    params once per call, so the rules see one canonical form (non-negative axes).
+    """
     if name in OPS:
         raise ValueError(f"primitive {name!r} is already in the op table")
-    op = Op(name, forward, vjp, jvp, variadic)
+    if jvp is LINEAR:
+        jvp = (_tangent_through(name),)
+    op = Op(name, forward, vjp, jvp, variadic, normalize)
     OPS[name] = op
     return op
+
+
+class _Linear:
+    """``jvp=LINEAR``: the op is linear in its one input, so its forward rule is the op itself
+    applied to the tangent, ``op(dx, **params)`` (HIPS autograd's ``def_linear``, JAX's
+    ``deflinear``). Then the rule cannot drift from the forward computation."""
+
+    def __repr__(self) -> str:
+        return "LINEAR"
+
+
+LINEAR: Any = _Linear()
+
+
+def _tangent_through(name: str) -> Rule:
+    def jvp(dx: Any, out: Any, x: Any, **params: Any) -> Any:
+        return OPS[name](dx, **params)
+
+    jvp.__name__ = f"{name}_jvp"
+    jvp.__qualname__ = f"linear {name}: {name}(dx)"
+    return jvp
 
 
 # ---- helpers shared by the rules ----
@@ -136,7 +172,10 @@ def _raw(a: Any) -> Any:
     """The plain NumPy value behind a Tensor, a Dual's primal, or an array (for masks)."""
     while hasattr(a, "primal"):
         a = a.primal
-    return np.asarray(a)
+    if type(a) is np.ndarray:
+        return a
+    inner = getattr(a, "_data", None)  # a Tensor's array, read internally: not handed out
+    return inner if type(inner) is np.ndarray else np.asarray(a)
 
 
 def float64_if_python(value: Any, arr: np.ndarray, kinds: str = "iu") -> np.ndarray:
@@ -145,6 +184,64 @@ def float64_if_python(value: Any, arr: np.ndarray, kinds: str = "iu") -> np.ndar
     if arr.dtype.kind in kinds and not isinstance(value, (np.ndarray, np.generic)):
         return arr.astype(np.float64)
     return arr
+
+
+# ---- axes: negative axes become positions in one place ----
+
+
+def normalize_axis(axis: Any, ndim: int, op: str = "axis") -> Any:
+    """``axis`` (None, an int or a sequence of ints, negatives counting from the end) with
+    every entry in ``0..ndim-1``: an int stays an int, a sequence becomes a tuple.
+
+    Out-of-range and repeated axes raise ``numpy.exceptions.AxisError`` naming ``op``.
+    """
+    if axis is None:
+        return None
+    single = isinstance(axis, (int, np.integer))
+    try:
+        items = [int(axis)] if single else [int(a) for a in axis]
+    except TypeError:
+        raise TypeError(f"{op}: axis must be None, an int or a sequence of ints, got "
+                        f"{axis!r}") from None
+    out = []
+    for a in items:
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{op}: axis {a} is out of bounds for an array of {ndim} dimensions")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise np.exceptions.AxisError(f"{op}: repeated axis in {tuple(items)}")
+    return out[0] if single else tuple(out)
+
+
+def along_axes(key: str = "axis") -> Callable[..., dict[str, Any]]:
+    """A ``normalize`` for ``primitive``: ``params[key]`` made non-negative against the
+    first input's number of dimensions (``normalize_axis``)."""
+
+    def normalize(op: Op, args: Sequence[Any], params: dict[str, Any]) -> dict[str, Any]:
+        if key not in params:
+            return params
+        axis = params[key]
+        if axis is None or (type(axis) is int and axis >= 0):
+            return params  # the common case, already canonical: no copy
+        return {**params, key: normalize_axis(axis, len(_shape(args[0])), op.name)}
+
+    return normalize
+
+
+def weak_scalar(value: Any, like: np.dtype | None) -> np.ndarray | None:
+    """``value`` as a 0-d array of the float dtype ``like`` when it is a scalar met beside a
+    floating-point tensor (a Python number, a NumPy scalar or a 0-d array, not a bool), else
+    None: scalars never upcast float32 data, whatever their own dtype."""
+    if like is None or like.kind != "f":
+        return None
+    kind = type(value)
+    if kind is float or kind is int:
+        return np.asarray(value, dtype=like)
+    if isinstance(value, (np.generic, np.ndarray)) and value.ndim == 0 \
+            and value.dtype.kind in "iuf":
+        return np.asarray(value, dtype=like)
+    return None
 
 
 def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
@@ -166,14 +263,15 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
     return math.prod(shape[i] for i in axes)
 
 
-def _float_dtype(a: Any) -> np.dtype:
+def _result_float_dtype(a: Any) -> np.dtype:
+    """The floating-point dtype ``a`` computes in: its own, or float64 for ints and bools."""
     dt = np.result_type(_raw(a))
     return dt if dt.kind == "f" else np.dtype(np.float64)
 
 
 def _mask(condition: Any, like: Any) -> np.ndarray:
     """A 0/1 array in the float dtype of ``like``: multiplies a cotangent without upcasting."""
-    return np.asarray(condition, dtype=_float_dtype(like))
+    return np.asarray(condition, dtype=_result_float_dtype(like))
 
 
 def _shape(x: Any) -> tuple[int, ...]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import _mask, _raw, primitive
+from .core import LINEAR, _mask, _raw, primitive, weak_scalar
 
 # ---- elementwise: arithmetic ----
 
@@ -42,7 +42,7 @@ divide = primitive(
 negative = primitive(
     "negative", np.negative,
     vjp=(lambda g, out, x: -g,),
-    jvp=(lambda dx, out, x: -dx,),
+    jvp=LINEAR,
 )
 
 
@@ -189,7 +189,7 @@ def _inside(x: Any, out: Any, a_min: Any, a_max: Any) -> np.ndarray:
     return _mask(keep, out)
 
 
-clip = primitive(
+clip_p = primitive(
     "clip", lambda x, a_min=None, a_max=None: np.clip(x, a_min, a_max),
     vjp=(lambda g, out, x, a_min=None, a_max=None: g * _inside(x, out, a_min, a_max),),
     jvp=(lambda dx, out, x, a_min=None, a_max=None: _inside(x, out, a_min, a_max) * dx,),
@@ -204,11 +204,29 @@ where_p = primitive(
 astype = primitive(
     "astype", lambda x, dtype: np.asarray(x).astype(dtype),
     vjp=(lambda g, out, x, dtype: g.astype(_raw(x).dtype),),
-    jvp=(lambda dx, out, x, dtype: dx.astype(dtype),),
+    jvp=LINEAR,
 )
 
 
 # ---- composites ----
+
+
+def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Any:
+    """``x`` limited to [a_min, a_max]; either bound may be None (no limit on that side)."""
+    if a_min is None and a_max is None:
+        raise ValueError("clip: give a_min, a_max or both (None means no limit on that side)")
+    like = np.result_type(_raw(x))
+    return clip_p(x, a_min=_bound(a_min, like), a_max=_bound(a_max, like))
+
+
+def _bound(b: Any, like: np.dtype) -> Any:
+    """A bound as a NumPy value (no gradient): a scalar takes x's float dtype, as a Python
+    number would; an array of bounds keeps its own dtype."""
+    if b is None:
+        return None
+    raw = _raw(b)
+    weak = weak_scalar(raw, like)
+    return raw if weak is None else weak
 
 
 def where(condition: Any, x: Any, y: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import _axes, _count, _kept_shape, _mask, _raw, _shape, primitive
+from .core import LINEAR, _axes, _count, _kept_shape, _mask, _raw, _shape, along_axes, primitive
 from .elementwise import abs as _abs
 from .elementwise import exp, sqrt, where
 from .shape import broadcast_to, diagonal, flip, reshape, transpose
@@ -20,7 +20,8 @@ def _sum_vjp(g: Any, out: Any, x: Any, axis: Any = None, keepdims: bool = False)
 sum = primitive(  # noqa: A001
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjp=(_sum_vjp,),
-    jvp=(lambda dx, out, x, axis=None, keepdims=False: dx.sum(axis=axis, keepdims=keepdims),),
+    jvp=LINEAR,
+    normalize=along_axes(),
 )
 
 
@@ -34,8 +35,8 @@ mean_p = primitive(
     "mean", lambda x, axis=None, keepdims=False:
         np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(np.shape(x), axis),
     vjp=(_mean_vjp,),
-    jvp=(lambda dx, out, x, axis=None, keepdims=False:
-         dx.sum(axis=axis, keepdims=keepdims) / _count(x.shape, axis),),
+    jvp=LINEAR,
+    normalize=along_axes(),
 )
 
 
@@ -57,21 +58,25 @@ max = primitive(  # noqa: A001
     "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
     vjp=(_extremum_vjp,),
     jvp=(_extremum_jvp,),
+    normalize=along_axes(),
 )
 min = primitive(  # noqa: A001
     "min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
     vjp=(_extremum_vjp,),
     jvp=(_extremum_jvp,),
+    normalize=along_axes(),
 )
 
 
 def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
     x = np.asarray(x)
-    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    # initial=-inf: an empty slice has max -inf and logsumexp -inf, as log(0) says
+    m = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0)  # a slice of all -inf must not give nan
     # shift by the max so exp cannot overflow
-    s = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore" if x.size == 0 else "warn"):
+        s = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     if keepdims:
         return s
     return s.reshape(()) if axis is None else np.squeeze(s, axis=axis)
@@ -88,11 +93,13 @@ logsumexp = primitive(
          g.reshape(_kept_shape(x.shape, axis)) * _lse_weights(x, out, axis),),
     jvp=(lambda dx, out, x, axis=None, keepdims=False:
          (dx * _lse_weights(x, out, axis)).sum(axis=axis, keepdims=keepdims),),
+    normalize=along_axes(),
 )
 
 
 def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))  # shift: exp cannot overflow
+    # shift by the max so exp cannot overflow (initial=-inf: an empty axis gives an empty result)
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf))
     return e / np.add.reduce(e, axis=axis, keepdims=True)
 
 
@@ -100,11 +107,13 @@ softmax = primitive(
     "softmax", _softmax,
     vjp=(lambda g, out, x, axis=-1: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
     jvp=(lambda dx, out, x, axis=-1: out * dx - out * (out * dx).sum(axis=axis, keepdims=True),),
+    normalize=along_axes(),
 )
 log_softmax = primitive(
     "log_softmax", lambda x, axis=-1: x - _logsumexp(x, axis=axis, keepdims=True),
     vjp=(lambda g, out, x, axis=-1: g - exp(out) * g.sum(axis=axis, keepdims=True),),
     jvp=(lambda dx, out, x, axis=-1: dx - (exp(out) * dx).sum(axis=axis, keepdims=True),),
+    normalize=along_axes(),
 )
 
 
@@ -127,6 +136,7 @@ softmax_cross_entropy_p = primitive(
     jvp=(lambda dx, out, x, y, axis=-1:
          (dx * (softmax(x, axis=axis) * y.sum(axis=axis, keepdims=True) - y)).sum(axis=axis),
          lambda dy, out, x, y, axis=-1: -(dy * log_softmax(x, axis=axis)).sum(axis=axis)),
+    normalize=along_axes(),
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import _raw, _shape, primitive
+from .core import LINEAR, _raw, _shape, along_axes, primitive
 from .elementwise import where
 
 # ---- shape and indexing ----
@@ -15,19 +15,19 @@ from .elementwise import where
 reshape_p = primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     vjp=(lambda g, out, x, shape: g.reshape(x.shape),),
-    jvp=(lambda dx, out, x, shape: dx.reshape(shape),),
+    jvp=LINEAR,
 )
 transpose_p = primitive(
     "transpose", lambda x, axes=None: np.transpose(x, axes),
     vjp=(lambda g, out, x, axes=None:
          g.transpose(None if axes is None else tuple(np.argsort(axes))),),
-    jvp=(lambda dx, out, x, axes=None: dx.transpose(axes),),
+    jvp=LINEAR,
+    normalize=along_axes("axes"),
 )
 broadcast_to_p = primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-    # the engine sums the cotangent back to x's shape; the forward engine broadcasts dx
-    vjp=(lambda g, out, x, shape: g,),
-    jvp=(lambda dx, out, x, shape: dx,),
+    vjp=(lambda g, out, x, shape: g,),  # the engine sums the cotangent back to x's shape
+    jvp=LINEAR,
 )
 
 
@@ -51,12 +51,12 @@ def _scatter_add(g: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarra
 getitem = primitive(
     "getitem", lambda x, index: x[index],
     vjp=(lambda g, out, x, index: scatter_add(g, shape=x.shape, index=index),),
-    jvp=(lambda dx, out, x, index: dx[index],),
+    jvp=LINEAR,
 )
 scatter_add = primitive(
     "scatter_add", _scatter_add,
     vjp=(lambda g, out, x, shape, index: g[index],),
-    jvp=(lambda dx, out, x, shape, index: scatter_add(dx, shape=shape, index=index),),
+    jvp=LINEAR,
 )
 
 
@@ -76,6 +76,7 @@ concatenate_p = primitive(
     jvp=lambda dx, out, *xs, argnum, axis=0:
         scatter_add(dx, shape=out.shape, index=_concat_slice(xs, argnum, axis)),
     variadic=True,
+    normalize=along_axes(),
 )
 
 
