@@ -171,6 +171,8 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     return value
 
 
@@ -261,9 +263,12 @@ def save_model(model: Any, path: str | os.PathLike,
         warnings.warn(f"save_model: the compile configuration is not saved ({why}); "
                       "load_model returns the model uncompiled", stacklevel=3)
         opt_meta, opt_arrays = None, {}
+    # each layer's generator where it stands, so dropout masks continue as they would have
+    rngs = {path: _jsonable(vars(m)["_rng"].bit_generator.state)
+            for path, m in model.named_modules() if "_rng" in vars(m)}
     document = {"format": FORMAT, "version": VERSION, "model": spec,
                 "build_config": _jsonable(build), "compile_config": compile_config,
-                "optimizer": opt_meta}
+                "optimizer": opt_meta, "rng_states": rngs}
     try:
         text = json.dumps(document)
     except (TypeError, ValueError) as e:
@@ -334,6 +339,13 @@ def load_model(path: str | os.PathLike, custom_objects: Mapping[str, type] | Non
     _build(model, document.get("build_config") or {})
     weights = {k: v for k, v in state.items() if not k.startswith(_OPT_PREFIX)}
     model.load_state_dict(weights)
+    modules = dict(model.named_modules())
+    for where, rng_state in (document.get("rng_states") or {}).items():
+        if where in modules:
+            try:
+                modules[where].rng.bit_generator.state = rng_state
+            except (TypeError, ValueError, KeyError):
+                pass  # another bit generator than the one saved: the layer keeps a fresh one
     config = document.get("compile_config")
     if compile and config is not None:
         from .optim import get as get_optimizer

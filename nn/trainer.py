@@ -205,7 +205,8 @@ class Trainer:
         - ``validation_split``: the last fraction of the samples, taken before shuffling, is
           held out (Keras); ``validation_data=(X_val, y_val[, sample_weight_val])`` overrides it.
         - ``shuffle``: a new order every epoch, drawn from ``seed`` (None: ``nn.set_seed``'s
-          rule, key ``"fit"``).
+          rule, key ``"fit"``) and the epoch's number, so that resuming a saved model with
+          ``initial_epoch`` repeats a straight run's orders.
         - ``class_weight`` ({class: weight}) and ``sample_weight`` weight the training loss.
         - ``accumulate_steps=k``: gradients of k batches add up (each loss scaled by 1/k)
           before one optimizer step.
@@ -243,7 +244,11 @@ class Trainer:
         if val is not None:
             val = (*data.cast_arrays(val[0], val[1], self._dtype()), val[2])
         size = data.check_batch_size(batch_size, len(Xt))
-        epoch_iterator = data.EpochIterator(Xt, yt, wt, size, shuffle, make_rng(seed, "fit"))
+        # epoch e's order comes from (key, e) alone, so that a model saved after epoch 2 and
+        # fitted again with initial_epoch=2 sees the orders a straight run would have seen
+        order_key = int(make_rng(seed, "fit").integers(2**63))
+        epoch_iterator = data.EpochIterator(Xt, yt, wt, size, shuffle,
+                                            np.random.default_rng(order_key))
         optimizer = self.optimizer = self._compiled_optimizer.get(self)
         history = History()
         keys = ["loss", *self.compiled_metrics.names]
@@ -265,6 +270,8 @@ class Trainer:
         try:
             with guard, self.mode(training=True):
                 for epoch in range(int(initial_epoch), int(epochs)):
+                    if shuffle:
+                        epoch_iterator.rng = np.random.default_rng([order_key, epoch])
                     logs = self._fit_epoch(epoch, epoch_iterator, val, callback_list, guard)
                     if logs is None or guard.requested:  # Ctrl-C during the epoch
                         history.interrupted = True

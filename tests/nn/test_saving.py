@@ -135,18 +135,21 @@ RESUME = textwrap.dedent('''
     y = np.sin(X.sum(axis=1, keepdims=True))
     if sys.argv[1] == "start":
         nn.set_seed(7)
-        model = nn.Sequential([nn.Dense(8, "tanh", input_shape=(3,)), nn.Dense(1)])
+        model = nn.Sequential([nn.Dense(8, "tanh", input_shape=(3,)), nn.Dropout(0.3),
+                               nn.Dense(1)])
         model.compile("adam", "mse", lr=0.01)
-        model.fit(X, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        model.fit(X, y, epochs=2, batch_size=8, seed=3, verbose=0)
         model.save(sys.argv[2])
     else:
         model = nn.load_model(sys.argv[2])
-        model.fit(X, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        model.fit(X, y, epochs=4, initial_epoch=2, batch_size=8, seed=3, verbose=0)
         np.savez(sys.argv[3], *model.get_weights())
 ''')
 
 
 def test_resuming_in_a_new_process_equals_training_straight_through(tmp_path):
+    # shuffled batches (each epoch's order comes from the seed and the epoch) and dropout
+    # (each layer's generator is saved) included
     path, out = tmp_path / "half.safetensors", tmp_path / "resumed.npz"
     for step in ("start", "resume"):
         subprocess.run([sys.executable, "-c", RESUME, step, str(path), str(out)], check=True,
@@ -154,9 +157,10 @@ def test_resuming_in_a_new_process_equals_training_straight_through(tmp_path):
     X = np.random.default_rng(0).normal(size=(40, 3))
     y = np.sin(X.sum(axis=1, keepdims=True))
     nn.set_seed(7)
-    model = nn.Sequential([nn.Dense(8, "tanh", input_shape=(3,)), nn.Dense(1)])
+    model = nn.Sequential([nn.Dense(8, "tanh", input_shape=(3,)), nn.Dropout(0.3),
+                           nn.Dense(1)])
     model.compile("adam", "mse", lr=0.01)
-    model.fit(X, y, epochs=4, batch_size=8, shuffle=False, verbose=0)
+    model.fit(X, y, epochs=4, batch_size=8, seed=3, verbose=0)
     resumed = np.load(out)
     for i, w in enumerate(model.get_weights()):
         np.testing.assert_array_equal(resumed[f"arr_{i}"], w)
