@@ -571,6 +571,10 @@ class Module(Trainer, metaclass=_LayerType):
         print_fn(text)
         return None
 
+    def _repr_html_(self) -> str:  # Jupyter shows a model as its summary table
+        from .summary import summary_html
+        return summary_html(self, None)
+
     def extra_repr(self) -> str:
         """The arguments shown inside this module's repr."""
         return ""

@@ -1,12 +1,18 @@
-"""``model.summary()``: the table of layers, output shapes and parameter counts (Keras's)."""
+"""``model.summary()``: the table of layers, output shapes and parameter counts (Keras's),
+as text (``summary_text``) and as HTML for notebooks (``summary_html``). A functional model
+adds Keras's "Connected to" column: ``layer[node][tensor]`` for each input of each call."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
 
 import autograd_core as ag
+
+HEADER = ("Layer (type)", "Output Shape", "Param #")
+CONNECTED = "Connected to"
 
 
 def run_for_shapes(model: Any, input_shape: tuple[int | None, ...] | None) -> dict[int, tuple]:
@@ -35,46 +41,11 @@ def run_for_shapes(model: Any, input_shape: tuple[int | None, ...] | None) -> di
             vars(m).pop("_output_shape", None)
 
 
-def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]], model: Any
-           ) -> str:
-    """Keras's layout: a title, ruled header, one row per layer (cells may span lines)."""
-    split = [[cell.split("\n") for cell in row] for row in rows]
-    widths = [max([len(h)] + [len(line) for row in split for line in row[i]])
-              for i, h in enumerate(header)]
-    right = {2}  # the parameter counts are right-aligned
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(f"{c:>{w}}" if i in right else f"{c:<{w}}"
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    width = sum(widths) + 2 * (len(widths) - 1)
-    body = []
-    for row in split:
-        for k in range(max(len(cell) for cell in row)):
-            body.append(line([cell[k] if k < len(cell) else "" for cell in row]))
-    params = model.parameters()
-    trainable = sum(p.size for p in params if p.requires_grad)
-    total = sum(p.size for p in params)
-    return "\n".join([
-        f'Model: "{title}"',
-        "_" * width,
-        line(list(header)),
-        "=" * width,
-        *body,
-        "=" * width,
-        f"Total params: {total:,}",
-        f"Trainable params: {trainable:,}",
-        f"Non-trainable params: {total - trainable:,}",
-        "_" * width,
-    ])
-
-
 def _count(m: Any) -> str:
     return "unbuilt" if any(not s.built for s in m.modules()) else f"{m.count_params():,}"
 
 
-def functional_summary_text(model: Any) -> str:
-    """The summary of a functional ``nn.Model``, with Keras's "Connected to" column."""
+def _functional_rows(model: Any) -> list[tuple[str, ...]]:
     ids = model._node_ids()
     rows = []
     for layer in model.layers:
@@ -86,19 +57,78 @@ def functional_summary_text(model: Any) -> str:
                  for n in nodes for t in n.inputs]
         rows.append((f"{layer.name} ({type(layer).__name__})", shape, _count(layer),
                      "\n".join(links) or "-"))
-    header = ("Layer (type)", "Output Shape", "Param #", "Connected to")
-    return _table(model.name, header, rows, model)
+    return rows
+
+
+def summary_table(model: Any, input_shape: tuple[int | None, ...] | None
+                  ) -> tuple[tuple[str, ...], list[tuple[str, ...]], dict[str, int]]:
+    """(header, one row per layer, {"total", "trainable", "non_trainable"}); a cell may
+    hold several lines (the calls of a shared layer)."""
+    if vars(model).get("_graph"):
+        header, rows = (*HEADER, CONNECTED), _functional_rows(model)
+    else:
+        shapes = run_for_shapes(model, input_shape)
+        header, rows = HEADER, []
+        for m in [m for _, m in model._named_children()] or [model]:
+            shape = shapes.get(id(m))
+            shape_text = "?" if shape is None else str((None, *shape[1:])) if shape else "()"
+            rows.append((f"{m.name} ({type(m).__name__})", shape_text, _count(m)))
+    params = model.parameters()
+    trainable = sum(p.size for p in params if p.requires_grad)
+    total = sum(p.size for p in params)
+    return header, rows, {"total": total, "trainable": trainable,
+                          "non_trainable": total - trainable}
 
 
 def summary_text(model: Any, input_shape: tuple[int | None, ...] | None) -> str:
     """The summary table of ``model`` as text (Keras's layout)."""
-    if vars(model).get("_graph"):
-        return functional_summary_text(model)
-    shapes = run_for_shapes(model, input_shape)
-    children = [m for _, m in model._named_children()] or [model]
-    rows = []
-    for m in children:
-        shape = shapes.get(id(m))
-        shape_text = "?" if shape is None else str((None, *shape[1:])) if shape else "()"
-        rows.append((f"{m.name} ({type(m).__name__})", shape_text, _count(m)))
-    return _table(model.name, ("Layer (type)", "Output Shape", "Param #"), rows, model)
+    header, rows, counts = summary_table(model, input_shape)
+    split = [[cell.split("\n") for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(line) for row in split for line in row[i]])
+              for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:  # the parameter counts are right-aligned
+        return "  ".join(f"{c:>{w}}" if i == 2 else f"{c:<{w}}"
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    width = sum(widths) + 2 * (len(widths) - 1)
+    body = [line([cell[k] if k < len(cell) else "" for cell in row])
+            for row in split for k in range(max(len(cell) for cell in row))]
+    return "\n".join([
+        f'Model: "{model.name}"',
+        "_" * width,
+        line(list(header)),
+        "=" * width,
+        *body,
+        "=" * width,
+        f"Total params: {counts['total']:,}",
+        f"Trainable params: {counts['trainable']:,}",
+        f"Non-trainable params: {counts['non_trainable']:,}",
+        "_" * width,
+    ])
+
+
+def summary_html(model: Any, input_shape: tuple[int | None, ...] | None = None) -> str:
+    """The summary table of ``model`` as HTML (what a notebook shows for a model)."""
+    header, rows, counts = summary_table(model, input_shape)
+    cell = "padding:2px 10px;text-align:left;vertical-align:top"
+    num = "padding:2px 10px;text-align:right;vertical-align:top"
+
+    def esc(text: str) -> str:
+        return "<br>".join(html.escape(part) for part in text.split("\n"))
+
+    def row(cells: tuple[str, ...], tag: str = "td") -> str:
+        return "<tr>" + "".join(f'<{tag} style="{num if i == 2 else cell}">{esc(c)}</{tag}>'
+                                for i, c in enumerate(cells)) + "</tr>"
+
+    totals = "".join(
+        f'<tr><td colspan="{len(header)}" style="{cell}">{esc(label)}: {n:,}</td></tr>'
+        for label, n in (("Total params", counts["total"]),
+                         ("Trainable params", counts["trainable"]),
+                         ("Non-trainable params", counts["non_trainable"])))
+    return (f'<table style="border-collapse:collapse;font-family:monospace;font-size:12px">'
+            f'<caption style="text-align:left;font-weight:bold">Model: '
+            f'"{esc(model.name)}"</caption>'
+            f"<thead>{row(header, tag='th')}</thead>"
+            f"<tbody>{''.join(row(r) for r in rows)}</tbody>"
+            f'<tfoot style="border-top:1px solid #999">{totals}</tfoot></table>')

@@ -141,7 +141,8 @@ def test_summary_lists_layers_shapes_and_counts():
     model = Sequential(Dense(16, "relu", input_dim=4), Dropout(0.2), Dense(3))
     lines = []
     assert model.summary(print_fn=lines.append) is None  # Keras's: a notebook shows it once
-    (text,) = lines
+    text = model.summary(print_fn=None)
+    assert lines == [text]
     names = [layer.name for layer in model.layers]
     assert f"{names[0]} (Dense)" in text and "(None, 16)" in text and "80" in text
     assert f"{names[1]} (Dropout)" in text and f"{names[2]} (Dense)" in text
