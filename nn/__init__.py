@@ -45,7 +45,22 @@ from .callbacks import (
 )
 from .functional import Input, InputLayer, KerasTensor, Model
 from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
+from .layers.convolutional import Conv1D, Conv2D
+from .layers.embedding import Embedding
 from .layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .layers.normalization import BatchNormalization, LayerNormalization
+from .layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from .layers.recurrent import GRU, LSTM, SimpleRNN
+from .layers.reshaping import Flatten, Reshape
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
 from .metrics import Metric, get_metric
@@ -89,4 +104,10 @@ __all__ += [  # the functional API (nn.functional) and the merge layers (nn.laye
     "save_model", "load_model", "register_serializable",
     "plot_model", "model_to_dot",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+]
+__all__ += [
+    "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "Flatten", "Reshape", "BatchNormalization", "LayerNormalization",
+    "Embedding", "SimpleRNN", "LSTM", "GRU",
 ]

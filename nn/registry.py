@@ -67,9 +67,10 @@ def serialize(obj: Any, registry: Mapping[str, Any] | None = None) -> Any:
 
 
 def snake_case(name: str) -> str:
-    """``BatchNormalization`` -> ``batch_normalization`` (Keras's layer names)."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    """``BatchNormalization`` -> ``batch_normalization``, ``Conv2D`` -> ``conv2d``,
+    ``SimpleRNN`` -> ``simple_rnn`` (Keras's layer names)."""
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base: str) -> str:

@@ -268,3 +268,20 @@ def test_callers_may_add_their_own_metadata(tmp_path):
     assert json.loads(meta["run"]) == {"epochs": 3}
     with pytest.raises(ValueError, match="reserved"):
         nn.save_model(model, tmp_path / "m.safetensors", metadata={"model_class": "x"})
+
+
+def test_a_functional_model_of_the_new_layer_families_reloads(tmp_path):
+    nn.set_seed(0)
+    x = nn.Input(shape=(8, 8, 1))
+    h = nn.Flatten()(nn.MaxPooling2D(2)(nn.BatchNormalization()(nn.Conv2D(4, 3, activation="relu")(x))))
+    t = nn.Input(shape=(5,), dtype="int64", name="tokens")
+    out = nn.Dense(3)(nn.Concatenate()([h, nn.LSTM(6)(nn.Embedding(20, 4)(t))]))
+    model = nn.Model([x, t], out)
+    assert [layer.name for layer in model.layers][1:3] == ["conv2d", "batch_normalization"]
+    model.compile("adam", "sparse_categorical_crossentropy", from_logits=True)
+    X = np.random.default_rng(0).normal(size=(16, 8, 8, 1))
+    T = np.random.default_rng(1).integers(0, 20, size=(16, 5))
+    model.fit([X, T], np.arange(16) % 3, epochs=1, verbose=0)  # moves BN's statistics
+    model.save(tmp_path / "mixed.safetensors")
+    again = nn.load_model(tmp_path / "mixed.safetensors")
+    np.testing.assert_array_equal(again.predict([X, T]), model.predict([X, T]))
