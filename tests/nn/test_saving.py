@@ -273,11 +273,13 @@ def test_callers_may_add_their_own_metadata(tmp_path):
 def test_a_functional_model_of_the_new_layer_families_reloads(tmp_path):
     nn.set_seed(0)
     x = nn.Input(shape=(8, 8, 1))
-    h = nn.Flatten()(nn.MaxPooling2D(2)(nn.BatchNormalization()(nn.Conv2D(4, 3, activation="relu")(x))))
+    h = nn.BatchNormalization()(nn.Conv2D(4, 3, activation="relu")(x))
+    h = nn.Flatten()(nn.MaxPooling2D(2)(h))
     t = nn.Input(shape=(5,), dtype="int64", name="tokens")
     out = nn.Dense(3)(nn.Concatenate()([h, nn.LSTM(6)(nn.Embedding(20, 4)(t))]))
     model = nn.Model([x, t], out)
-    assert [layer.name for layer in model.layers][1:3] == ["conv2d", "batch_normalization"]
+    names = [layer.name for layer in model.layers]  # Keras's automatic names
+    assert names[1].startswith("conv2d") and names[3].startswith("max_pooling2d")
     model.compile("adam", "sparse_categorical_crossentropy", from_logits=True)
     X = np.random.default_rng(0).normal(size=(16, 8, 8, 1))
     T = np.random.default_rng(1).integers(0, 20, size=(16, 5))
