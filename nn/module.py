@@ -284,7 +284,10 @@ class Module(Trainer, metaclass=_LayerType):
             return []
         out = []
         for m in self.modules():
-            out += [reg(p) for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
+            # each penalty (a few ops on one weight) is drawn as one box named after it
+            out += [ag.viz.mark_composite(reg(p), (p,), getattr(reg, "__name__",
+                                                               type(reg).__name__))
+                    for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
             out += vars(m).get("_added_losses", [])
         return out
 
@@ -355,8 +358,7 @@ class Module(Trainer, metaclass=_LayerType):
         outermost = Module._depth == 0
         if outermost:
             if self._build_input_shape is None and args and hasattr(args[0], "shape"):
-                # remembered for get_build_config: a model whose layers build lazily is
-                # rebuilt from a saved file by one call on this shape
+                # for get_build_config: nn.load_model rebuilds lazy layers by a call
                 object.__setattr__(self, "_build_input_shape", shape_of(args[0]))
             self._name_parameters()
             if _ADDED_LOSSES["any"]:
@@ -535,8 +537,7 @@ class Module(Trainer, metaclass=_LayerType):
         return saving.load_weights(self, path, strict=strict)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write architecture, weights, compile configuration and optimizer state to one
-        safetensors file (read it back with ``nn.load_model``); see ``nn.saving``."""
+        """Write the whole model to one safetensors file (``nn.load_model``; ``nn.saving``)."""
         saving.save_model(self, path)
 
     # ---- description ----
