@@ -11,6 +11,7 @@ from . import (
     callbacks,
     data,
     datasets,
+    functional,
     init,
     io,
     layers,
@@ -42,9 +43,11 @@ from .callbacks import (
     TensorBoard,
     TerminateOnNaN,
 )
+from .functional import Input, InputLayer, KerasTensor, Model
 from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
 from .layers.convolutional import Conv1D, Conv2D
 from .layers.embedding import Embedding
+from .layers.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .layers.normalization import BatchNormalization, LayerNormalization
 from .layers.pooling import (
     AveragePooling1D,
@@ -61,6 +64,7 @@ from .layers.reshaping import Flatten, Reshape
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
 from .metrics import Metric, get_metric
+from .model_plot import model_to_dot, plot_model
 from .models import MLP, Sequential
 from .module import Layer, LoadResult, Module, Parameter, clear_session
 from .optim import (
@@ -78,6 +82,7 @@ from .optim import (
     get_optimizer,
 )
 from .regularizers import L1, L1L2, L2
+from .saving import load_model, register_serializable, save_model
 from .seeding import set_seed
 
 __all__ = [
@@ -93,6 +98,12 @@ __all__ = [
     "activations", "callbacks", "compile_utils", "data", "datasets", "files", "initializers",
     "init", "io", "layers", "losses", "metrics", "models", "optim", "optimizers", "registry",
     "saving", "summary", "trainer", "plot", "regularizers", "schedules", "seeding", "train",
+]
+__all__ += [  # the functional API (nn.functional) and the merge layers (nn.layers.merge)
+    "Input", "InputLayer", "KerasTensor", "Model", "functional",
+    "save_model", "load_model", "register_serializable",
+    "plot_model", "model_to_dot",
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
 ]
 __all__ += [
     "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",

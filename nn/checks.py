@@ -184,6 +184,13 @@ def _base(fn: Any) -> Any:
     return fn
 
 
+def _loss_fn(compiled_loss: Any) -> Any:
+    """The plain loss function of a one-output model; None for several outputs, whose losses
+    these checks do not look into."""
+    fn = getattr(compiled_loss, "fn", None)
+    return None if fn is None else _base(fn)
+
+
 def _warn(message: str) -> None:
     warnings.warn(message, LossMismatchWarning, stacklevel=4)
 
@@ -196,7 +203,7 @@ def _steps_are_own(model: Any) -> bool:
 
 def check_loss_and_model(model: Any, compiled_loss: Any, caller: str = "compile") -> None:
     """Refuse a cross-entropy whose ``from_logits`` contradicts the model's last activation."""
-    fn = _base(compiled_loss.fn)
+    fn = _loss_fn(compiled_loss)
     wanted = _PROBABILITY_LOSSES.get(fn)
     if wanted is None or not _steps_are_own(model):
         return
@@ -238,7 +245,7 @@ def check_loss_and_model(model: Any, compiled_loss: Any, caller: str = "compile"
 def check_outputs(compiled_loss: Any, y_pred: Any) -> None:
     """On the first batch: a probability loss (without from_logits) must get outputs in
     [0, 1]; from_logits=True on rows that are all probability distributions warns."""
-    fn = _base(compiled_loss.fn)
+    fn = _loss_fn(compiled_loss)
     if fn not in _PROBABILITY_LOSSES:
         return
     while hasattr(y_pred, "primal"):  # a Dual, as in gradcheck
@@ -285,9 +292,9 @@ def check_targets(compiled_loss: Any, y: np.ndarray | None, caller: str = "fit",
                   n_outputs: int | None = None, name: str = "y") -> None:
     """Refuse targets outside the loss's range (binary_crossentropy on {0, 1, 2}), naming
     the first bad row and the loss to use; warn on likely mistakes."""
-    if y is None or y.dtype.kind not in "biuf" or y.size == 0:
+    fn = _loss_fn(compiled_loss)
+    if fn is None or y is None or y.dtype.kind not in "biuf" or y.size == 0:
         return
-    fn = _base(compiled_loss.fn)
     loss = compiled_loss.name
     if fn in (losses.binary_crossentropy, losses.categorical_crossentropy):
         bad = (y < 0) | (y > 1)

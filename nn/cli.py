@@ -7,7 +7,9 @@
 ``train`` fits an MLP with ``model.fit`` on standardised inputs (an 80/20 train/test split,
 then 20% of the training part for validation) and writes into its output folder: the
 learning curves, the decision boundary (2-D data), the graph of one training step, the
-weights, the History and a ``model.json`` from which ``graph`` rebuilds the model.
+History and ``model.safetensors``: the whole model (``nn.load_model`` reads it) with the run's
+configuration (dataset, scalers) in its header, from which ``graph`` redraws. Runs of older
+versions (``model.json`` beside a weights-only ``model.safetensors``) still load.
 
 User errors (an unknown dataset, a missing folder, a bad argument, a damaged model.json)
 print one line to stderr and exit with status 2, before any training (``nn.cli_checks``);
@@ -32,19 +34,20 @@ import numpy as np
 import autograd_core as ag
 
 from . import cli_checks as checks
-from . import datasets
+from . import io, saving
 from .activations import ACTIVATIONS
 from .callbacks import TensorBoard
 from .callbacks.progbar import terminal_width, wrap_items
 from .cli_checks import UsageError
-from .data import StandardScaler, random_subset, train_test_split
+from .cli_data import DATASETS, Data, _state, prepare_data
 from .files import atomic_write
 from .losses import LOSSES, align_targets, get_loss
 from .models import MLP
 from .module import Module
 from .optim import get_optimizer
 
-__all__ = ["DATASETS", "UsageError", "build_model", "load_model", "main", "prepare_data"]
+__all__ = ["DATASETS", "UsageError", "build_model", "load_model", "main", "prepare_data",
+           "run_config"]
 
 PROG = "autograd-core"
 MODEL_FORMAT = "autograd-core.mlp"
@@ -54,120 +57,11 @@ MODEL_FORMAT_VERSION = 1
 HISTORY_PNG, BOUNDARY_PNG, GRAPH_SVG = "history.png", "decision_boundary.png", "graph.svg"
 WEIGHTS, HISTORY_JSON, MODEL_JSON, ARCHITECTURE = (
     "model.safetensors", "history.json", "model.json", "architecture.txt")
+RUN_KEY = "autograd_core.run_config"  # the run's configuration, in the model file's header
+# (MODEL_JSON is what runs of older versions wrote beside a weights-only file)
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "softplus", "linear")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
-
-
-# ---- datasets ----
-
-Loader = Callable[[int | None, int], tuple[np.ndarray, np.ndarray]]
-
-
-def _generated(make: Callable[..., tuple[np.ndarray, np.ndarray]], default_n: int,
-               **kwargs: Any) -> Loader:
-    return lambda n, seed: make(n or default_n, seed=seed, **kwargs)
-
-
-def _xor(n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    return datasets.xor(n_repeats=max(1, (n or 400) // 4), noise=0.15, seed=seed, shuffle=True)
-
-
-def _bundled(load: Callable[[], tuple[np.ndarray, np.ndarray]]) -> Loader:
-    def loader(n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        X, y = load()
-        if n is not None and n < len(X):  # a random subset, the same one for the same seed
-            X, y = random_subset(X, y, n=n, seed=seed)
-        return X, y
-
-    return loader
-
-
-# name -> (loader(samples or None, seed), task); fashion_mnist is read apart (its own split)
-DATASETS: dict[str, tuple[Loader | None, str]] = {
-    "moons": (_generated(datasets.moons, 1000, noise=0.2), "classification"),
-    "circles": (_generated(datasets.circles, 1000, noise=0.1, factor=0.5), "classification"),
-    "spirals": (_generated(datasets.spirals, 900, n_classes=3, noise=0.03), "classification"),
-    "xor": (_xor, "classification"),
-    "blobs": (_generated(datasets.blobs, 600, centers=3, cluster_std=1.5), "classification"),
-    "iris": (_bundled(datasets.load_iris), "classification"),
-    "breast_cancer": (_bundled(datasets.load_breast_cancer), "classification"),
-    "digits": (_bundled(datasets.load_digits), "classification"),
-    "diabetes": (_bundled(datasets.load_diabetes), "regression"),
-    "fashion_mnist": (None, "classification"),
-}
-
-
-class Data:
-    """A dataset split and standardised for training: what `train` and `graph` share."""
-
-    def __init__(self, X_train: np.ndarray, X_test: np.ndarray, y_train: np.ndarray,
-                 y_test: np.ndarray, scaler: StandardScaler, task: str,
-                 target_scaler: StandardScaler | None = None) -> None:
-        self.X_train, self.X_test, self.y_train, self.y_test = X_train, X_test, y_train, y_test
-        self.scaler = scaler
-        self.task = task
-        self.target_scaler = target_scaler  # regression targets are standardised too
-
-    @property
-    def n_classes(self) -> int:
-        return int(max(self.y_train.max(), self.y_test.max())) + 1
-
-
-def _fashion_mnist(path: str | None, n: int | None, seed: int) -> tuple[np.ndarray, ...]:
-    (X_train, y_train), (X_test, y_test) = datasets.load_fashion_mnist(path)
-    X_train = X_train.reshape(len(X_train), -1) / 255.0
-    X_test = X_test.reshape(len(X_test), -1) / 255.0
-    if n is not None and n < len(X_train):
-        X_train, y_train = random_subset(X_train, y_train, n=n, seed=seed)
-    return X_train, X_test, y_train.astype(np.int64), y_test.astype(np.int64)
-
-
-def _scaler(X: np.ndarray, state: dict[str, Any] | None) -> StandardScaler:
-    scaler = StandardScaler()
-    if state is None:
-        return scaler.fit(X)
-    scaler.mean_ = np.asarray(state["mean"], dtype=np.float64)
-    scaler.scale_ = np.asarray(state["scale"], dtype=np.float64)
-    return scaler
-
-
-def prepare_data(dataset: str, seed: int = 0, samples: int | None = None,
-                 fashion_mnist_path: str | None = None,
-                 scaler_state: dict[str, Any] | None = None,
-                 target_scaler_state: dict[str, Any] | None = None) -> Data:
-    """Load ``dataset``, split it 80/20 (Fashion-MNIST: its own test set) and standardise it
-    (regression targets too, so one learning rate suits every dataset).
-
-    The same arguments give the same arrays, so ``graph`` sees what ``train`` saw; saved
-    scaler states (``{"mean", "scale"}``) scale by them instead of refitting.
-    """
-    if dataset not in DATASETS:
-        raise UsageError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
-    loader, task = DATASETS[dataset]
-    try:
-        if loader is None:
-            X_train, X_test, y_train, y_test = _fashion_mnist(fashion_mnist_path, samples, seed)
-        else:
-            X, y = loader(samples, seed)
-            stratify = y if task == "classification" else None
-            X_train, X_test, y_train, y_test = train_test_split(
-                X, y, test_size=0.2, seed=seed, stratify=stratify)
-    except (OSError, ImportError, ValueError) as e:
-        # a missing file, a missing extra, a damaged download: the user's to fix
-        raise UsageError(f"cannot load dataset {dataset!r}: {e}") from e
-    scaler = _scaler(X_train, scaler_state)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    if task == "classification":
-        return Data(X_train, X_test, y_train, y_test, scaler, task)
-    target = _scaler(y_train[:, None], target_scaler_state)
-    y_train = target.transform(y_train[:, None])[:, 0]
-    y_test = target.transform(y_test[:, None])[:, 0]
-    return Data(X_train, X_test, y_train, y_test, scaler, task, target)
-
-
-def _state(scaler: StandardScaler) -> dict[str, list[float]]:
-    return {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
 
 
 # ---- the model ----
@@ -192,30 +86,61 @@ def build_model(config: dict[str, Any], seed: Any = None) -> MLP:
                dtype=np.dtype(config.get("dtype", "float32")))
 
 
-def load_model(folder: str | os.PathLike[str]) -> tuple[MLP, dict[str, Any]]:
+def _checked(config: Any, source: Path) -> dict[str, Any]:
+    if not isinstance(config, dict) or config.get("format") != MODEL_FORMAT:
+        raise UsageError(f"{source} does not describe a model saved by `{PROG} train`")
+    if config.get("version") != MODEL_FORMAT_VERSION:
+        raise UsageError(f"{source} has model format version {config.get('version')!r}; "
+                         f"this version reads {MODEL_FORMAT_VERSION}")
+    checks.check_config(config, source, list(ACTIVATIONS), list(LOSSES))
+    return config
+
+
+def run_config(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The configuration ``train`` recorded in ``folder``'s model file (None: an older run,
+    whose configuration is in ``model.json``, or no model file)."""
+    path = Path(folder) / WEIGHTS
+    if not path.is_file():
+        return None
+    try:
+        _, metadata = io.load_state(path)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot load {path}: {e}") from e
+    if saving.CONFIG_KEY not in metadata:
+        return None  # weights only: an older run
+    if RUN_KEY not in metadata:
+        raise UsageError(f"{path} holds a model saved by model.save, not by `{PROG} train`: it "
+                         "records no dataset or scaler to redraw with")
+    try:
+        return _checked(json.loads(metadata[RUN_KEY]), path)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{path}: the run configuration is not readable JSON: {e}") from e
+
+
+def load_model(folder: str | os.PathLike[str]) -> tuple[Module, dict[str, Any]]:
     """Rebuild the model saved by ``train`` in ``folder``: (model with its weights, config)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder (expected the output folder of `train`)")
-    config_path = folder / MODEL_JSON
+    weights = folder / WEIGHTS
+    config = run_config(folder)
+    if config is not None:
+        try:
+            return saving.load_model(weights, compile=False), config
+        except (OSError, ValueError, TypeError) as e:
+            raise UsageError(f"cannot load {weights}: {e}") from e
+    config_path = folder / MODEL_JSON  # a run of an older version
     if not config_path.is_file():
-        raise UsageError(f"{folder} has no {MODEL_JSON}; write one with `{PROG} train --out "
-                         f"{folder}`")
+        raise UsageError(f"{folder} has no model ({WEIGHTS}); write one with `{PROG} train "
+                         f"--out {folder}`")
     try:
-        config = json.loads(config_path.read_text())
+        config = _checked(json.loads(config_path.read_text()), config_path)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise UsageError(f"{config_path} is not readable JSON: {e}") from e
-    if not isinstance(config, dict) or config.get("format") != MODEL_FORMAT:
-        raise UsageError(f"{config_path} does not describe a model saved by `{PROG} train`")
-    if config.get("version") != MODEL_FORMAT_VERSION:
-        raise UsageError(f"{config_path} has model format version {config.get('version')!r}; "
-                         f"this version reads {MODEL_FORMAT_VERSION}")
-    checks.check_config(config, config_path, list(ACTIVATIONS), list(LOSSES))
     try:
         model = build_model(config)
     except (KeyError, TypeError, ValueError) as e:
         raise UsageError(f"{config_path} describes no valid MLP: {e}") from e
-    weights = folder / WEIGHTS
     try:
         model.load_weights(weights)
     except (OSError, ValueError) as e:
@@ -379,10 +304,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, str]] = []
-    model.save_weights(out / WEIGHTS)
-    files.append((out / WEIGHTS, "weights (safetensors)"))
-    _write_text(out / MODEL_JSON, json.dumps(config, indent=2) + "\n")
-    files.append((out / MODEL_JSON, f"architecture, to rebuild the model (`{PROG} graph`)"))
+    saving.save_model(model, out / WEIGHTS, metadata={RUN_KEY: json.dumps(config)})
+    files.append((out / WEIGHTS, f"the model (nn.load_model) and this run (`{PROG} graph`)"))
     _write_text(out / ARCHITECTURE, model.summary(print_fn=None) + "\n")
     files.append((out / ARCHITECTURE, "layer summary"))
     _write_text(out / HISTORY_JSON, history.to_json() + "\n")

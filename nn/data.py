@@ -19,6 +19,7 @@ from .checks import check_numeric, position
 from .seeding import Seed, make_rng
 
 __all__ = [
+    "Columns",
     "EpochIterator",
     "StandardScaler",
     "batches",
@@ -41,7 +42,41 @@ def _rng(seed: Seed, key: str) -> np.random.Generator:
     return make_rng(seed, key)
 
 
+class Columns:
+    """Several arrays with one number of samples, sliced together (``cols[idx]`` slices
+    each): the inputs or targets of a model with several (``nn.multi_io``)."""
+
+    def __init__(self, arrays: list[Any], keys: list[str], what: str = "X") -> None:
+        self.arrays = [a if isinstance(a, Columns) else np.asarray(a) for a in arrays]
+        self.keys = list(keys)
+        lengths = {k: (len(a) if np.ndim(a) else 0) for k, a in zip(self.keys, self.arrays)}
+        if len(set(lengths.values())) > 1:
+            described = ", ".join(f"{k!r} has {n}" for k, n in lengths.items())
+            raise ValueError(f"{what}: inconsistent numbers of samples: {described}")
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: Any) -> Columns:
+        return Columns([a[index] for a in self.arrays], self.keys)
+
+    @property
+    def ndim(self) -> int:
+        """At least 1: every column has a samples axis."""
+        return min(np.ndim(a) for a in self.arrays)
+
+    def cast(self, dtype: Any) -> Columns:
+        """Float columns in ``dtype``; integer ones (labels, token ids) stay integers."""
+        return Columns([a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a
+                        for a in self.arrays], self.keys)
+
+    def __repr__(self) -> str:
+        return f"Columns({', '.join(f'{k}: {a.shape}' for k, a in zip(self.keys, self.arrays))})"
+
+
 def _as_array(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, Columns):
+        return x
     array = np.asarray(x)
     if array.ndim == 0:
         raise ValueError(f"{name} must have a samples axis (first axis), got a scalar")
@@ -291,10 +326,19 @@ def prepare_arrays(X: Any, y: Any = None, sample_weight: Any = None, *, caller: 
     if check_consistent_length(**dict(zip(names, arrays))) == 0:
         raise ValueError(f"{caller}: {names[0]} has no samples")
     if check:
-        arrays = [None if a is None else check_numeric(a, n, caller)
-                  for a, n in zip(arrays, names)]
+        arrays = [_checked(a, n, caller) for a, n in zip(arrays, names)]
     X, y, w = arrays
     return X, y, w
+
+
+def _checked(a: Any, name: str, caller: str) -> Any:
+    """``check_numeric`` on an array, or on each column of a model with several (``X['a']``)."""
+    if a is None:
+        return None
+    if isinstance(a, Columns):
+        return Columns([_checked(c, f"{name}[{k!r}]", caller) for c, k in zip(a.arrays, a.keys)],
+                       a.keys)
+    return check_numeric(a, name, caller)
 
 
 def _arrays(x: Any, name: str, caller: str) -> np.ndarray | None:
@@ -314,9 +358,13 @@ def cast_arrays(X: np.ndarray, y: np.ndarray | None, dtype: Any
     no batch is cast again inside the layers."""
     if dtype is None:
         return X, y
-    if X.dtype != dtype:
+    if isinstance(X, Columns):  # several inputs: integer ones (token ids) stay integers
+        X = X.cast(dtype)
+    elif X.dtype != dtype:
         X = X.astype(dtype)
-    if y is not None and y.dtype.kind == "f" and y.dtype != dtype:
+    if isinstance(y, Columns):
+        y = y.cast(dtype)
+    elif y is not None and y.dtype.kind == "f" and y.dtype != dtype:
         y = y.astype(dtype)
     return X, y
 

@@ -61,7 +61,11 @@ class Sequential(Module):
         return shape
 
     def add(self, layer: Module) -> Sequential:
-        """Append a layer, building it when the shape it receives is known."""
+        """Append a layer, building it when the shape it receives is known; an ``nn.Input``
+        (first) sets the input shape, as in Keras."""
+        if getattr(layer, "_symbolic", False) and not self.layers:
+            self._build_input_shape = tuple(layer.shape)
+            return self
         if not isinstance(layer, Module):
             raise TypeError(f"Sequential.add: expected a Module, got {type(layer).__name__}")
         shape = self._output_shape(self.layers) if self.layers else self._build_input_shape

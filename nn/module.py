@@ -30,7 +30,7 @@ from .registry import (
 )
 from .regularizers import get_regularizer
 from .seeding import SeedLike, make_rng
-from .shapes import as_shape, float_dtype, shape_of
+from .shapes import as_shape, float_dtype, shape_of, symbolic_leaf
 from .trainer import Trainer
 
 __all__ = ["Layer", "LoadResult", "Module", "Parameter", "clear_session", "deserialize_layer",
@@ -349,10 +349,17 @@ class Module(Trainer, metaclass=_LayerType):
         return f"{type(self).__name__} {path!r}" if path else type(self).__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and (leaf := symbolic_leaf(args[0])) is not None:
+            # on nn.Input and what came of it: record a node of a functional model, compute
+            # nothing
+            return leaf.record_call(self, args[0], args[1:], kwargs)
         if not self.built and args:
             self._build_for(shape_of(args[0]))
         outermost = Module._depth == 0
         if outermost:
+            if self._build_input_shape is None and args and hasattr(args[0], "shape"):
+                # for get_build_config: nn.load_model rebuilds lazy layers by a call
+                object.__setattr__(self, "_build_input_shape", shape_of(args[0]))
             self._name_parameters()
             if _ADDED_LOSSES["any"]:
                 for m in self.modules():
@@ -529,6 +536,10 @@ class Module(Trainer, metaclass=_LayerType):
         cast to each parameter's dtype; ``strict=False`` loads the names that match."""
         return saving.load_weights(self, path, strict=strict)
 
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the whole model to one safetensors file (``nn.load_model``; ``nn.saving``)."""
+        saving.save_model(self, path)
+
     # ---- description ----
 
     def input_width(self) -> int | None:
@@ -545,12 +556,13 @@ class Module(Trainer, metaclass=_LayerType):
 
     def summary(self, input_shape: tuple[int | None, ...] | None = None, print_fn: Any = print
                 ) -> str | None:
-        """Print a table of layers, output shapes and parameter counts and return None (as
-        Keras: a notebook shows it once); ``print_fn=None`` returns the text instead.
+        """Print a table of layers, output shapes and parameter counts, as Keras does, and
+        return None (so a notebook shows it once); ``print_fn=None`` returns the text instead.
 
         Output shapes come from ``compute_output_shape`` (or from running one sample of zeros
         in eval mode); they are known when ``input_shape`` is given (``(None, 4)`` or
-        ``(4,)``) or when the model knows its input shape.
+        ``(4,)``) or when the model knows its input shape. A functional model adds Keras's
+        "Connected to" column: ``layer[node][tensor]`` for each input of each call.
         """
         from .summary import summary_text
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["LAYER_CLASSES", "clear_session", "deserialize_layer", "lookup", "serialize",
-           "serialize_layer", "snake_case", "unique_name"]
+__all__ = ["LAYER_CLASSES", "clear_session", "custom_object_scope", "deserialize_layer", "lookup",
+           "serialize", "serialize_layer", "snake_case", "unique_name"]
 
 # Keras's automatic names: dense, dense_1, ... unique in the process until clear_session()
 _NAMES: dict[str, int] = {}
@@ -66,9 +67,10 @@ def serialize(obj: Any, registry: Mapping[str, Any] | None = None) -> Any:
 
 
 def snake_case(name: str) -> str:
-    """``BatchNormalization`` -> ``batch_normalization`` (Keras's layer names)."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    """``BatchNormalization`` -> ``batch_normalization``, ``Conv2D`` -> ``conv2d``,
+    ``SimpleRNN`` -> ``simple_rnn`` (Keras's layer names)."""
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base: str) -> str:
@@ -86,14 +88,34 @@ def clear_session() -> None:
 
 
 def serialize_layer(layer: Any) -> dict[str, Any]:
-    """``{"class_name": ..., "config": ...}`` (Keras's form) for ``deserialize_layer``."""
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    """``{"class_name": ..., "config": ...}`` (Keras's form) for ``deserialize_layer``; a
+    class registered with ``nn.register_serializable`` is named ``"package>Name"``."""
+    name = vars(type(layer)).get("_registered_name", type(layer).__name__)
+    return {"class_name": name, "config": layer.get_config()}
+
+
+_CUSTOM = threading.local()  # the custom_object_scope()s open in this thread
+
+
+@contextmanager
+def custom_object_scope(objects: Mapping[str, type]) -> Iterator[None]:
+    """``with custom_object_scope({"MyLayer": MyLayer}):`` deserialize_layer finds them too."""
+    stack = vars(_CUSTOM).setdefault("stack", [])
+    stack.append(dict(objects))
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 def deserialize_layer(spec: Mapping[str, Any]) -> Any:
-    """A new layer from ``serialize_layer``'s dict (any Module subclass defined so far)."""
+    """A new layer from ``serialize_layer``'s dict (any Module subclass defined so far, or
+    one given to an enclosing ``custom_object_scope``)."""
     name = spec.get("class_name")
-    if name not in LAYER_CLASSES:
+    known = dict(LAYER_CLASSES)
+    for objects in vars(_CUSTOM).get("stack", []):
+        known.update(objects)
+    if name not in known:
         raise ValueError(f"deserialize_layer: unknown layer class {name!r}; define or import "
-                         "it first (known: " + ", ".join(sorted(LAYER_CLASSES)) + ")")
-    return LAYER_CLASSES[name].from_config(dict(spec.get("config", {})))
+                         "it first (known: " + ", ".join(sorted(known)) + ")")
+    return known[name].from_config(dict(spec.get("config", {})))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = ["as_shape", "float_dtype", "shape_of"]
+__all__ = ["as_shape", "float_dtype", "shape_of", "symbolic_leaf"]
 
 
 def as_shape(input_shape: Any) -> tuple:
@@ -33,3 +34,13 @@ def float_dtype(dtype: Any, owner: str) -> np.dtype:
     if dt.kind != "f":
         raise TypeError(f"{owner}: dtype must be a floating-point type, got {dt}")
     return dt
+
+
+def symbolic_leaf(x: Any) -> Any:
+    """The first KerasTensor of ``x`` when ``x`` is one, or a list or dict of them (None
+    otherwise); a KerasTensor records layer calls on itself (``nn.functional``)."""
+    if isinstance(x, Mapping):
+        x = list(x.values())
+    if isinstance(x, (list, tuple)):
+        return x[0] if x and all(getattr(v, "_symbolic", False) for v in x) else None
+    return x if getattr(x, "_symbolic", False) else None

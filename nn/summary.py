@@ -1,4 +1,6 @@
-"""``model.summary()``: the table of layers, output shapes and parameter counts (Keras's)."""
+"""``model.summary()``: the table of layers, output shapes and parameter counts (Keras's),
+as text (``summary_text``) and as HTML for notebooks (``summary_html``). A functional model
+adds Keras's "Connected to" column: ``layer[node][tensor]`` for each input of each call."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import numpy as np
 
 import autograd_core as ag
 
-HEADER = ("Layer (type)", "Output shape", "Params")
+HEADER = ("Layer (type)", "Output Shape", "Param #")
+CONNECTED = "Connected to"
 
 
 def run_for_shapes(model: Any, input_shape: tuple[int | None, ...] | None) -> dict[int, tuple]:
@@ -38,67 +41,94 @@ def run_for_shapes(model: Any, input_shape: tuple[int | None, ...] | None) -> di
             vars(m).pop("_output_shape", None)
 
 
+def _count(m: Any) -> str:
+    return "unbuilt" if any(not s.built for s in m.modules()) else f"{m.count_params():,}"
+
+
+def _functional_rows(model: Any) -> list[tuple[str, ...]]:
+    ids = model._node_ids()
+    rows = []
+    for layer in model.layers:
+        nodes = [n for n in model._nodes if n.layer is layer]
+        shapes = {str(t.shape) if len(n.outputs) == 1 else str([o.shape for o in n.outputs])
+                  for n in nodes for t in n.outputs[:1]}
+        shape = shapes.pop() if len(shapes) == 1 else "multiple"
+        links = [f"{t.node.layer.name}[{ids[id(t.node)][1]}][{t.index}]"
+                 for n in nodes for t in n.inputs]
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape, _count(layer),
+                     "\n".join(links) or "-"))
+    return rows
+
+
 def summary_table(model: Any, input_shape: tuple[int | None, ...] | None
-                  ) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
-    """([(layer, output shape, params)], {"total", "trainable", "non_trainable"})."""
-    shapes = run_for_shapes(model, input_shape)
-    rows = [(path, m) for path, m in model._named_children()] or [("", model)]
-    lines = []
-    for path, m in rows:
-        label = f"{path} ({type(m).__name__})" if path else type(m).__name__
-        shape = shapes.get(id(m))
-        shape_text = "?" if shape is None else str((None, *shape[1:])) if shape else "()"
-        unbuilt = any(not s.built for s in m.modules())
-        count = "unbuilt" if unbuilt else f"{m.count_params():,}"
-        lines.append((label, shape_text, count))
+                  ) -> tuple[tuple[str, ...], list[tuple[str, ...]], dict[str, int]]:
+    """(header, one row per layer, {"total", "trainable", "non_trainable"}); a cell may
+    hold several lines (the calls of a shared layer)."""
+    if vars(model).get("_graph"):
+        header, rows = (*HEADER, CONNECTED), _functional_rows(model)
+    else:
+        shapes = run_for_shapes(model, input_shape)
+        header, rows = HEADER, []
+        for m in [m for _, m in model._named_children()] or [model]:
+            shape = shapes.get(id(m))
+            shape_text = "?" if shape is None else str((None, *shape[1:])) if shape else "()"
+            rows.append((f"{m.name} ({type(m).__name__})", shape_text, _count(m)))
     params = model.parameters()
     trainable = sum(p.size for p in params if p.requires_grad)
     total = sum(p.size for p in params)
-    return lines, {"total": total, "trainable": trainable, "non_trainable": total - trainable}
+    return header, rows, {"total": total, "trainable": trainable,
+                          "non_trainable": total - trainable}
 
 
 def summary_text(model: Any, input_shape: tuple[int | None, ...] | None) -> str:
-    """The summary table of ``model`` as text."""
-    lines, counts = summary_table(model, input_shape)
-    header = HEADER
-    w0 = max(len(header[0]), *(len(r[0]) for r in lines))
-    w1 = max(len(header[1]), *(len(r[1]) for r in lines))
-    w2 = max(len(header[2]), *(len(r[2]) for r in lines))
-    width = w0 + w1 + w2 + 4
-    out = [
-        f'Model: "{type(model).__name__}"',
+    """The summary table of ``model`` as text (Keras's layout)."""
+    header, rows, counts = summary_table(model, input_shape)
+    split = [[cell.split("\n") for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(line) for row in split for line in row[i]])
+              for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:  # the parameter counts are right-aligned
+        return "  ".join(f"{c:>{w}}" if i == 2 else f"{c:<{w}}"
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    width = sum(widths) + 2 * (len(widths) - 1)
+    body = [line([cell[k] if k < len(cell) else "" for cell in row])
+            for row in split for k in range(max(len(cell) for cell in row))]
+    return "\n".join([
+        f'Model: "{model.name}"',
         "_" * width,
-        f"{header[0]:<{w0}}  {header[1]:<{w1}}  {header[2]:>{w2}}",
+        line(list(header)),
         "=" * width,
-        *(f"{a:<{w0}}  {b:<{w1}}  {c:>{w2}}" for a, b, c in lines),
+        *body,
         "=" * width,
         f"Total params: {counts['total']:,}",
         f"Trainable params: {counts['trainable']:,}",
         f"Non-trainable params: {counts['non_trainable']:,}",
         "_" * width,
-    ]
-    return "\n".join(out)
+    ])
 
 
 def summary_html(model: Any, input_shape: tuple[int | None, ...] | None = None) -> str:
     """The summary table of ``model`` as HTML (what a notebook shows for a model)."""
-    lines, counts = summary_table(model, input_shape)
-    cell = "padding:2px 10px;text-align:left"
-    num = "padding:2px 10px;text-align:right"
-    esc = html.escape
+    header, rows, counts = summary_table(model, input_shape)
+    cell = "padding:2px 10px;text-align:left;vertical-align:top"
+    num = "padding:2px 10px;text-align:right;vertical-align:top"
 
-    def row(a: str, b: str, c: str, tag: str = "td") -> str:
-        return (f'<tr><{tag} style="{cell}">{esc(a)}</{tag}><{tag} style="{cell}">{esc(b)}'
-                f'</{tag}><{tag} style="{num}">{esc(c)}</{tag}></tr>')
+    def esc(text: str) -> str:
+        return "<br>".join(html.escape(part) for part in text.split("\n"))
+
+    def row(cells: tuple[str, ...], tag: str = "td") -> str:
+        return "<tr>" + "".join(f'<{tag} style="{num if i == 2 else cell}">{esc(c)}</{tag}>'
+                                for i, c in enumerate(cells)) + "</tr>"
 
     totals = "".join(
-        f'<tr><td colspan="3" style="{cell}">{esc(label)}: {n:,}</td></tr>'
+        f'<tr><td colspan="{len(header)}" style="{cell}">{esc(label)}: {n:,}</td></tr>'
         for label, n in (("Total params", counts["total"]),
                          ("Trainable params", counts["trainable"]),
                          ("Non-trainable params", counts["non_trainable"])))
     return (f'<table style="border-collapse:collapse;font-family:monospace;font-size:12px">'
             f'<caption style="text-align:left;font-weight:bold">Model: '
-            f'"{esc(type(model).__name__)}"</caption>'
-            f"<thead>{row(*HEADER, tag='th')}</thead>"
-            f"<tbody>{''.join(row(*r) for r in lines)}</tbody>"
+            f'"{esc(model.name)}"</caption>'
+            f"<thead>{row(header, tag='th')}</thead>"
+            f"<tbody>{''.join(row(r) for r in rows)}</tbody>"
             f'<tfoot style="border-top:1px solid #999">{totals}</tfoot></table>')

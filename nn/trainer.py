@@ -23,7 +23,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from . import checks, data
+from . import checks, data, multi_io
 from .callbacks import Callback, CallbackList, History, ProgbarLogger
 from .callbacks.progbar import format_logs
 from .compile_utils import CompileLoss, CompileMetrics, CompileOptimizer
@@ -33,8 +33,25 @@ from .seeding import make_rng
 __all__ = ["Trainer"]
 
 
-def _outputs(out: Any) -> np.ndarray:
+def _outputs(out: Any) -> Any:
+    """The model's output(s) as arrays: a list or dict of them for several outputs."""
+    if isinstance(out, dict):
+        return {k: _outputs(v) for k, v in out.items()}
+    if isinstance(out, list):
+        return [_outputs(v) for v in out]
     return out.data if isinstance(out, ag.Tensor) else np.asarray(out)
+
+
+def _concatenate(parts: list[Any]) -> Any:
+    """The batches' outputs joined along the samples axis, output by output."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    if isinstance(first, dict):
+        return {k: np.concatenate([p[k] for p in parts]) for k in first}
+    if isinstance(first, list):
+        return [np.concatenate([p[i] for p in parts]) for i in range(len(first))]
+    return np.concatenate(parts)
 
 
 def _positive_int(value: Any, what: str) -> int:
@@ -73,7 +90,8 @@ class Trainer:
     _accumulation: _Accumulation | None = None  # set while fit runs
 
     def compile(self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None, *,
-                from_logits: bool | None = None, **optimizer_kwargs: Any) -> None:
+                from_logits: bool | None = None, loss_weights: Any = None,
+                **optimizer_kwargs: Any) -> None:
         """Choose the optimizer, loss and metrics that ``fit`` and ``evaluate`` use.
 
         - ``optimizer``: a name (``"sgd"``, ``"adam"``, ...) built with ``optimizer_kwargs``
@@ -87,10 +105,20 @@ class Trainer:
         - ``metrics``: names (accuracy, binary_accuracy, categorical_accuracy,
           sparse_categorical_accuracy, mae, mse, rmse, r2), ``nn.metrics.Metric`` objects or
           functions ``f(y_true, y_pred) -> number``.
+        - A functional model with several outputs takes a loss per output (a dict keyed by
+          output name, or a list), ``loss_weights`` to weight them, and metrics per output
+          (a dict or list; one list applies to every output): see ``nn.multi_io``.
         """
         binder = CompileOptimizer(optimizer, optimizer_kwargs)
-        compiled_loss = CompileLoss(loss, from_logits)
-        self.compiled_metrics = CompileMetrics(metrics, compiled_loss.threshold)
+        if multi_io.multi_output(self, loss):
+            compiled_loss = multi_io.MultiLoss(self, loss, from_logits, loss_weights)
+            self.compiled_metrics = multi_io.MultiMetrics(compiled_loss, metrics)
+        else:
+            if loss_weights is not None:
+                raise ValueError("compile: loss_weights weight the losses of several outputs; "
+                                 "this model has one")
+            compiled_loss = CompileLoss(loss, from_logits)
+            self.compiled_metrics = CompileMetrics(metrics, compiled_loss.threshold)
         self.compiled_loss, self.loss, self._compiled_optimizer = compiled_loss, loss, binder
         self.compiled, self.stop_training, self.history = True, False, None
         self.optimizer = binder.optimizer
@@ -178,7 +206,8 @@ class Trainer:
         - ``validation_split``: the last fraction of the samples, taken before shuffling, is
           held out (Keras); ``validation_data=(X_val, y_val[, sample_weight_val])`` overrides it.
         - ``shuffle``: a new order every epoch, drawn from ``seed`` (None: ``nn.set_seed``'s
-          rule, key ``"fit"``).
+          rule, key ``"fit"``) and the epoch's number, so that resuming a saved model with
+          ``initial_epoch`` repeats a straight run's orders.
         - ``class_weight`` ({class: weight}) and ``sample_weight`` weight the training loss.
         - ``accumulate_steps=k``: gradients of k batches add up (each loss scaled by 1/k)
           before one optimizer step.
@@ -204,6 +233,11 @@ class Trainer:
             raise TypeError(f"fit: class_weight must be a dict {{class: weight}}, "
                             f"got {type(class_weight).__name__}")
         self.compiled_loss.check_weights(sample_weight, class_weight)
+        X, y = multi_io.structure_inputs(self, X), multi_io.structure_targets(self, y)
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+            validation_data = (multi_io.structure_inputs(self, validation_data[0]),
+                               multi_io.structure_targets(self, validation_data[1]),
+                               *validation_data[2:])
         arrays = data.prepare_arrays(X, y, sample_weight, caller="fit", check=check_inputs)
         self._ensure_built(arrays[0])
         (Xt, yt, wt), val = data.split_validation_data(validation_data, validation_split,
@@ -217,7 +251,11 @@ class Trainer:
         if val is not None:
             val = (*data.cast_arrays(val[0], val[1], self._dtype()), val[2])
         size = data.check_batch_size(batch_size, len(Xt))
-        epoch_iterator = data.EpochIterator(Xt, yt, wt, size, shuffle, make_rng(seed, "fit"))
+        # epoch e's order comes from (key, e) alone, so that a model saved after epoch 2 and
+        # fitted again with initial_epoch=2 sees the orders a straight run would have seen
+        order_key = int(make_rng(seed, "fit").integers(2**63))
+        epoch_iterator = data.EpochIterator(Xt, yt, wt, size, shuffle,
+                                            np.random.default_rng(order_key))
         optimizer = self.optimizer = self._compiled_optimizer.get(self)
         history = History()
         keys = ["loss", *self.compiled_metrics.names]
@@ -239,6 +277,8 @@ class Trainer:
         try:
             with guard, self.mode(training=True):
                 for epoch in range(int(initial_epoch), int(epochs)):
+                    if shuffle:
+                        epoch_iterator.rng = np.random.default_rng([order_key, epoch])
                     logs = self._fit_epoch(epoch, epoch_iterator, val, callback_list, guard)
                     if logs is None or guard.requested:  # Ctrl-C during the epoch
                         history.interrupted = True
@@ -306,6 +346,8 @@ class Trainer:
         ``check_inputs``: as in ``fit``."""
         self._require_compiled("evaluate")
         self.compiled_loss.check_weights(sample_weight, None)
+        X = multi_io.structure_inputs(self, X, "evaluate")
+        y = multi_io.structure_targets(self, y, "evaluate")
         X, y, w = data.prepare_arrays(X, y, sample_weight, caller="evaluate",
                                       check=check_inputs)
         if check_inputs:
@@ -317,14 +359,15 @@ class Trainer:
             print(format_logs(logs))
         return logs
 
-    def predict(self, X: Any, batch_size: int | None = None, check_inputs: bool = True
-                ) -> np.ndarray:
-        """The outputs for X as a NumPy array, in eval mode and without recording a graph
-        (``check_inputs``: refuse NaN, infinity and non-numbers in X, as ``fit``)."""
+    def predict(self, X: Any, batch_size: int | None = None, check_inputs: bool = True) -> Any:
+        """The outputs for X as a NumPy array (a list or dict of them for several outputs),
+        in eval mode and without recording a graph (``check_inputs``: refuse NaN, infinity and
+        non-numbers in X, as ``fit``)."""
+        X = multi_io.structure_inputs(self, X, "predict")
         X, _, _ = data.prepare_arrays(X, caller="predict", check=check_inputs)
         self._ensure_built(X)
         X, _ = data.cast_arrays(X, None, self._dtype())
         batches = data.EpochIterator(X, batch_size=data.check_batch_size(batch_size, len(X)))
         with ag.no_grad(), self.mode(training=False):
             parts = [self.predict_step(batch) for batch in batches]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return _concatenate(parts)

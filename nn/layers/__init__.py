@@ -1,7 +1,7 @@
 """Layers, one family per file (``core``: Dense, Neuron, Perceptron, Maxout, Dropout,
 Activation; ``convolutional``, ``pooling``, ``reshaping``, ``normalization``, ``embedding``,
-``recurrent``). ``serialize``/``deserialize`` are Keras's names for a layer's
-``{"class_name", "config"}`` form.
+``recurrent``; ``merge``: Add, Concatenate... for functional models). ``serialize``/
+``deserialize`` are Keras's names for a layer's ``{"class_name", "config"}`` form.
 
 ``Sequential``, ``MLP`` and ``run_for_shapes`` moved to ``nn.models`` and ``nn.summary``;
 ``nn.layers.Sequential`` still works, looked up on first use (so that ``nn.models``, which
@@ -16,6 +16,7 @@ from ..module import serialize_layer as serialize
 from .convolutional import Conv1D, Conv2D
 from .core import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
 from .embedding import Embedding
+from .merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (
     AveragePooling1D,
@@ -37,6 +38,7 @@ __all__ += ["AveragePooling1D", "AveragePooling2D", "BatchNormalization", "Conv1
             "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
             "GlobalMaxPooling1D", "GlobalMaxPooling2D", "LSTM", "LayerNormalization",
             "MaxPooling1D", "MaxPooling2D", "Reshape", "SimpleRNN"]
+__all__ += ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
 
 _MOVED = {"Sequential": "models", "MLP": "models", "run_for_shapes": "summary"}
 

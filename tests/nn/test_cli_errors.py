@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from safetensors.numpy import safe_open, save_file
 
 from nn import cli, cli_checks
 from nn.io import load_state
@@ -147,7 +148,7 @@ def test_a_folder_that_refuses_files_is_found_before_training(capsys, tmp_path, 
     assert status == 2 and "Traceback" not in err
 
 
-# ---- model.json ----
+# ---- the run's configuration, in the model file's header ----
 
 
 @pytest.fixture(scope="module")
@@ -158,11 +159,17 @@ def saved_run(tmp_path_factory):
 
 
 def edited(saved_run, tmp_path, change):
+    """A copy of the run whose configuration (in the model file's header) went through change."""
     folder = tmp_path / "run"
     shutil.copytree(saved_run, folder)
-    config = json.loads((folder / "model.json").read_text())
+    path = folder / cli.WEIGHTS
+    with safe_open(str(path), framework="numpy") as f:
+        metadata = dict(f.metadata())
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    config = json.loads(metadata[cli.RUN_KEY])
     change(config)
-    (folder / "model.json").write_text(json.dumps(config))
+    metadata[cli.RUN_KEY] = json.dumps(config)
+    save_file(tensors, str(path), metadata=metadata)
     return folder
 
 
@@ -207,17 +214,17 @@ def _set_dataset(key, value):
     (_set_dataset("samples", 0), "dataset 'samples' must be null or an integer > 0"),
     (_set_dataset("name", "mnist"), "unknown dataset 'mnist'"),
 ])
-def test_graph_refuses_each_bad_field_of_model_json_by_name(capsys, saved_run, tmp_path,
+def test_graph_refuses_each_bad_field_of_the_run_config_by_name(capsys, saved_run, tmp_path,
                                                             change, fragment):
     folder = edited(saved_run, tmp_path, change)
     status, out, err = run(capsys, "graph", str(folder), "--out", str(tmp_path / "g.svg"))
     assert_user_error(status, out, err, fragment)
     if "unknown dataset" not in fragment:
-        assert "model.json" in err
+        assert cli.WEIGHTS in err
     assert not (tmp_path / "g.svg").exists()
 
 
-def test_the_saved_model_json_passes_its_own_checks(capsys, saved_run, tmp_path):
+def test_the_saved_run_config_passes_its_own_checks(capsys, saved_run, tmp_path):
     status, _, err = run(capsys, "graph", str(saved_run), "--out", str(tmp_path / "g.svg"))
     assert status == 0, err
 
@@ -278,7 +285,7 @@ def test_sigint_saves_the_partial_results_and_exits_130(tmp_path):
     assert "interrupted after" in err and f"the partial results are saved in {out}" in err
     history = json.loads((out / "history.json").read_text())
     assert history["interrupted"] and len(history["epoch"]) >= 2
-    for name in ("model.safetensors", "model.json", "graph.svg"):
+    for name in ("model.safetensors", "graph.svg"):
         assert (out / name).is_file()
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+import nn
 from nn import cli
 from nn.io import load_state
 
@@ -48,7 +49,7 @@ def moons_run(tmp_path_factory):
 
 def test_train_writes_every_file(moons_run):
     names = {p.name for p in moons_run.iterdir()}
-    assert names == {"model.safetensors", "model.json", "architecture.txt", "history.json",
+    assert names == {"model.safetensors", "architecture.txt", "history.json",
                      "history.png", "decision_boundary.png", "graph.svg"}
     for png in ("history.png", "decision_boundary.png"):
         assert (moons_run / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -72,8 +73,8 @@ def test_train_graph_is_svg_of_the_loss_and_its_layers(moons_run):
         assert label in text, label
 
 
-def test_train_model_json_describes_the_model(moons_run):
-    config = json.loads((moons_run / "model.json").read_text())
+def test_train_model_file_describes_the_model_and_the_run(moons_run):
+    config = cli.run_config(moons_run)
     assert config["input_dim"] == 2 and config["hidden"] == [8, 8] and config["output_dim"] == 1
     assert (config["activation"], config["output_activation"]) == ("tanh", "sigmoid")
     assert config["loss"] == "binary_crossentropy"
@@ -86,7 +87,8 @@ def test_train_model_json_describes_the_model(moons_run):
 def test_train_weights_load_back_into_the_rebuilt_model(moons_run):
     model, config = cli.load_model(moons_run)
     state, _ = load_state(moons_run / "model.safetensors")
-    assert set(state) == {f"layers.{i}.{w}" for i in range(3) for w in ("kernel", "bias")}
+    weights = {k for k in state if not k.startswith("optimizer/")}  # and Adam's moments
+    assert weights == {f"layers.{i}.{w}" for i in range(3) for w in ("kernel", "bias")}
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, state[name])
     # and the reloaded model scores what training reported, on the same test split
@@ -168,7 +170,7 @@ def test_train_multiclass_uses_softmax_and_draws_its_boundary(capsys, tmp_path):
     status, _, _ = run(capsys, "train", "--dataset", "spirals", "--out", str(tmp_path),
                        "--epochs", "2", "--samples", "150", "--verbose", "0")
     assert status == 0
-    config = json.loads((tmp_path / "model.json").read_text())
+    config = cli.run_config(tmp_path)
     assert (config["output_dim"], config["output_activation"]) == (3, "softmax")
     assert config["loss"] == "sparse_categorical_crossentropy"
     assert (tmp_path / "decision_boundary.png").is_file()
@@ -179,7 +181,7 @@ def test_train_regression_has_no_boundary_and_reports_mae(capsys, tmp_path):
     status, stdout, _ = run(capsys, "train", "--dataset", "diabetes", "--out", str(tmp_path),
                             "--epochs", "2", "--verbose", "2")
     assert status == 0
-    config = json.loads((tmp_path / "model.json").read_text())
+    config = cli.run_config(tmp_path)
     assert (config["input_dim"], config["loss"], config["output_activation"]) == (10, "mse", None)
     assert config["target_scaler"]["scale"][0] > 1
     assert "mae" in stdout and "targets standardised" in stdout
@@ -234,7 +236,7 @@ def test_graph_of_a_missing_folder_is_a_one_line_error(capsys, tmp_path):
 
 def test_graph_of_a_folder_without_a_model(capsys, tmp_path):
     status, _, err = run(capsys, "graph", str(tmp_path))
-    assert status == 2 and "has no model.json" in err
+    assert status == 2 and "has no model (model.safetensors)" in err
 
 
 def test_graph_with_damaged_weights_is_a_one_line_error(capsys, moons_run, tmp_path):
@@ -330,7 +332,7 @@ def test_fashion_mnist_from_a_folder_trains_and_redraws(capsys, tmp_path, monkey
                             "fashion", "--epochs", "2", "--out", "run", "--verbose", "2")
     assert status == 0
     assert "MLP [784, 16, 16, 10]" in stdout and "test (30 samples)" in stdout
-    config = json.loads((tmp_path / "run" / "model.json").read_text())
+    config = cli.run_config(tmp_path / "run")
     assert config["dataset"]["fashion_mnist_path"] == str(tmp_path / "fashion")
     assert not (tmp_path / "run" / "decision_boundary.png").exists()  # 784 inputs, not 2
     monkeypatch.chdir(REPO)
@@ -375,3 +377,29 @@ def test_python_dash_m_nn_help():
     assert done.stdout.startswith("usage: autograd-core")
     for command in ("train", "graph", "check"):
         assert command in done.stdout
+
+
+def test_the_model_file_loads_with_nn_load_model(moons_run):
+    model = nn.load_model(moons_run / "model.safetensors")
+    again, _ = cli.load_model(moons_run)
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    assert model.optimizer is not None and model.optimizer.iterations > 0
+
+
+def test_a_run_of_an_older_version_still_loads(capsys, moons_run, tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    model, config = cli.load_model(moons_run)
+    model.save_weights(old / "model.safetensors")             # weights only, as before
+    (old / "model.json").write_text(json.dumps(config))
+    again, old_config = cli.load_model(old)
+    assert old_config == config
+    X = np.random.default_rng(1).normal(size=(3, 2))
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+
+
+def test_a_model_saved_outside_train_is_refused_by_graph(capsys, tmp_path):
+    nn.Sequential([nn.Dense(1, input_shape=(2,))]).save(tmp_path / "model.safetensors")
+    status, _, err = run(capsys, "graph", str(tmp_path))
+    assert status == 2 and "not by `autograd-core train`" in err

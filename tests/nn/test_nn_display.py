@@ -25,14 +25,16 @@ def test_summary_prints_once_and_returns_none(capsys):
 
 
 def test_a_model_displays_its_summary_as_an_html_table():
-    table = model()._repr_html_()
+    m = model()
+    table = m._repr_html_()
     rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
     cells = [[html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
              for r in rows]
-    assert cells[0] == ["Layer (type)", "Output shape", "Params"]
-    assert cells[1] == ["layers.0 (Dense)", "(None, 16)", "80"]
-    assert cells[2] == ["layers.1 (Dropout)", "(None, 16)", "0"]
-    assert cells[3] == ["layers.2 (Dense)", "(None, 3)", "51"]
+    names = [layer.name for layer in m.layers]
+    assert cells[0] == ["Layer (type)", "Output Shape", "Param #"]
+    assert cells[1] == [f"{names[0]} (Dense)", "(None, 16)", "80"]
+    assert cells[2] == [f"{names[1]} (Dropout)", "(None, 16)", "0"]
+    assert cells[3] == [f"{names[2]} (Dense)", "(None, 3)", "51"]
     assert ["Total params: 131"] in cells and ["Non-trainable params: 0"] in cells
 
 
@@ -40,10 +42,10 @@ def test_layer_names_are_escaped_in_the_html_summary():
     class Odd(nn.Module):
         def __init__(self):
             super().__init__()
-            setattr(self, "<b>&", Dense(2, input_dim=2))
+            self.odd = Dense(2, input_dim=2, name="<b>&")
 
         def forward(self, x):
-            return getattr(self, "<b>&")(x)
+            return self.odd(x)
 
     table = Odd()._repr_html_()
     assert "<b>&" not in table and "&lt;b&gt;&amp; (Dense)" in table
@@ -100,3 +102,13 @@ def test_plot_history_closes_its_figure_only_under_an_inline_backend(monkeypatch
     monkeypatch.setattr(plt, "get_backend", lambda: "module://matplotlib_inline.backend_inline")
     fig = nn.plot.plot_history(history)
     assert fig.number not in plt.get_fignums() and len(fig.axes) == 2
+
+
+def test_a_functional_model_shows_its_connections_in_html():
+    x = nn.Input(shape=(2,), name="x")
+    shared = Dense(2, name="shared")
+    out = nn.Add(name="sum")([shared(x), shared(shared(x))])
+    table = nn.Model(x, out)._repr_html_()
+    assert "<th" in table and "Connected to" in table
+    # the Add's two inputs, one per line: shared's first call and its third
+    assert "shared[0][0]<br>shared[2][0]" in table

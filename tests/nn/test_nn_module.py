@@ -140,11 +140,13 @@ def test_load_state_dict_into_an_unbuilt_model_says_why():
 def test_summary_lists_layers_shapes_and_counts():
     model = Sequential(Dense(16, "relu", input_dim=4), Dropout(0.2), Dense(3))
     lines = []
-    assert model.summary(print_fn=lines.append) is None  # printed once, not echoed
+    assert model.summary(print_fn=lines.append) is None  # Keras's: a notebook shows it once
     text = model.summary(print_fn=None)
     assert lines == [text]
-    assert "layers.0 (Dense)" in text and "(None, 16)" in text and "80" in text
-    assert "layers.1 (Dropout)" in text and "layers.2 (Dense)" in text and "(None, 3)" in text
+    names = [layer.name for layer in model.layers]
+    assert f"{names[0]} (Dense)" in text and "(None, 16)" in text and "80" in text
+    assert f"{names[1]} (Dropout)" in text and f"{names[2]} (Dense)" in text
+    assert "(None, 3)" in text and "Param #" in text and f'Model: "{model.name}"' in text
     assert "Total params: 131" in text and "Trainable params: 131" in text
     assert all(m.training for m in model.modules())  # the shape probe restored train mode
     lazy = Sequential(Dense(8), Dense(1))

@@ -118,7 +118,7 @@ def test_the_model_summary_is_written_as_text(tmp_path):
     _, ea = read(tmp_path / "train")
     (event,) = ea.Tensors("model_summary/text_summary")
     text = event.tensor_proto.string_val[0].decode()
-    assert "layers.0 (Dense)" in text and "Total params: 22" in text
+    assert f"{model.layers[0].name} (Dense)" in text and "Total params: 22" in text
     model.fit(X, y, epochs=1, verbose=0,
               callbacks=[nn.callbacks.TensorBoard(tmp_path / "nograph", write_graph=False)])
     _, ea = read(tmp_path / "nograph" / "train")

@@ -139,9 +139,10 @@ def test_shuffling_draws_a_new_order_each_epoch_from_the_seed():
     a, b = linear_model(seed=1), linear_model(seed=1)
     a.compile(SGD(a.parameters(), lr=0.05), "mse")
     a.fit(X, y, epochs=3, batch_size=8, seed=123, verbose=0)
-    rng = np.random.default_rng(123)
-    for _ in range(3):
-        manual_sgd_epoch(b, X, y, 8, 0.05, order=rng.permutation(len(X)))
+    key = int(np.random.default_rng(123).integers(2**63))  # epoch e's order: from (key, e)
+    for epoch in range(3):
+        order = np.random.default_rng([key, epoch]).permutation(len(X))
+        manual_sgd_epoch(b, X, y, 8, 0.05, order=order)
     assert_same_params(a, b)
 
 

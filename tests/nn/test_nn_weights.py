@@ -56,7 +56,7 @@ def test_the_file_holds_names_shapes_dtypes_and_the_architecture(tmp_path):
     assert metadata[FORMAT_KEY] == FORMAT_VERSION
     assert metadata["model_class"] == "Sequential"
     assert metadata["architecture"] == model.summary(print_fn=None)
-    assert "layers.1 (Dropout)" in metadata["architecture"]
+    assert f"{model.layers[1].name} (Dropout)" in metadata["architecture"]
 
 
 def test_saving_is_atomic(tmp_path, monkeypatch):
