@@ -63,6 +63,20 @@ class Guard:
         self.holders = kept
         return bool(kept)
 
+    def retire(self, what: str) -> None:
+        """A sanctioned update of the array: every live holder becomes stale, the flag comes back.
+
+        A stale node keeps its edges but its ``_freed`` slot holds ``"<op> recorded <what>"``:
+        a backward pass that reaches it raises with that text instead of reading new values.
+        Arrays that only stale nodes held (the kept graph's NumPy constants) are released too.
+        """
+        for ref in self.holders:
+            node = ref()
+            if node is not None and not node._freed:
+                node._freed = f"{node._op.name} recorded {what}"
+        self.holders = []
+        release_unheld()  # this array, and others only the now stale nodes held
+
     def release(self) -> None:
         """Give the array back its writeable flag if no live node holds it any more."""
         if self.active and not self.live():
