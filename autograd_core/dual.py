@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import display, ops
 from .ops import ArrayMethods, Op
 
 
@@ -65,6 +65,8 @@ class Dual(ArrayMethods):
             return repr(raw.item()) if raw.ndim == 0 else np.array2string(raw, separator=", ")
 
         return f"Dual({fmt(self.primal)}, {fmt(self.tangent)})"
+
+    def _repr_html_(self) -> str: return display.dual_html(self)  # Jupyter's rich display
 
     def __len__(self) -> int:
         if not self.shape:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import display, ops
 from .guard import Guard, foreign_guard, hold_foreign
 from .modes import (  # no_grad, enable_grad, is_grad_enabled: still importable from here
     ALTERED,
@@ -362,6 +362,8 @@ class Tensor(ArrayMethods):
         if self.name:
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
+
+    def _repr_html_(self) -> str: return display.tensor_html(self)  # Jupyter's rich display
 
     # the hottest operators skip the op's type dispatch when the other side is plain
     __add__ = _fast(ops.add)

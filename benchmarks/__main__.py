@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from .harness import markdown
+from .harness import markdown, pinned_threads
+from .targets import targets_table
 from .workloads import PEERS, WORKLOADS, machine
 
 
@@ -18,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks, not numbers")
     parser.add_argument("--only", nargs="+", choices=sorted(WORKLOADS), help="run only these")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS and PyTorch threads, the same for every engine (default 1)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results",
                         help="folder for latest.md and latest.json")
     args = parser.parse_args(argv)
@@ -25,14 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     names = args.only or list(WORKLOADS)
     print(f"peers installed: {', '.join(k for k, v in PEERS.items() if v) or 'none'}")
     rows = []
-    for name in names:
-        t = time.perf_counter()
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        rows += WORKLOADS[name](args.quick)
-        print(f"  {name} took {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
-    table = markdown(rows)
+    with pinned_threads(args.threads):
+        for name in names:
+            t = time.perf_counter()
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            rows += WORKLOADS[name](args.quick)
+            print(f"  {name} took {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+        info = machine()
+    table = markdown(rows) + "\n\nTargets (issues 14 and 13), from the rows above:\n\n" + (
+        targets_table(rows))
     print(table)
-    info = machine()
+    info["threads per engine"] = args.threads
     args.out.mkdir(parents=True, exist_ok=True)
     stem = "quick" if args.quick else "latest"
     header = ", ".join(f"{k} {v}" for k, v in info.items())

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
+import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 OURS = "autograd-core"
+NUMPY = "numpy (by hand)"
+
+
+def installed(name: str) -> bool:
+    """Whether an optional peer can be imported."""
+    return importlib.util.find_spec(name) is not None
+
+
+PEERS = {name: installed(mod) for name, mod in
+         [("pytorch", "torch"), ("micrograd", "micrograd"), ("hips-autograd", "autograd")]}
 
 
 @dataclass
@@ -42,17 +55,63 @@ def _flat(result: Any) -> list[np.ndarray]:
     return [np.asarray(result, dtype=np.float64)]
 
 
+@contextmanager
+def pinned_threads(n: int) -> Iterator[None]:
+    """Give every engine the same ``n`` BLAS/OpenMP threads: NumPy's BLAS and PyTorch's pool.
+
+    On a shared machine a BLAS thread that waits for a busy core turns a 30 us matmul into
+    milliseconds (measured: 49 small LSTM matmuls took 1.5 s on 2 threads, 1.5 ms on 1), so
+    an engine's time would mostly be the neighbours' load. Fresh processes started inside
+    (the memory workload's) get the same limit through the environment.
+    """
+    saved_env = {k: os.environ.get(k) for k in _THREAD_VARS}
+    os.environ.update({k: str(n) for k in _THREAD_VARS})
+    limiter = None
+    if installed("threadpoolctl"):
+        from threadpoolctl import threadpool_limits
+
+        limiter = threadpool_limits(n)
+    torch_threads = None
+    if PEERS["pytorch"]:
+        import torch
+
+        torch_threads = torch.get_num_threads()
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+        if torch_threads is not None:
+            import torch
+
+            torch.set_num_threads(torch_threads)
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def check_agree(results: dict[str, Any], rtol: float, atol: float, workload: str) -> None:
-    """Raise Mismatch unless every engine's (value, gradients) equal ours within tolerance."""
-    ref = _flat(results[OURS])
+    """Raise Mismatch unless every engine's (value, gradients) equal ours within tolerance.
+
+    Without ours (an op it needs is missing) the first engine is the reference.
+    """
+    base = OURS if OURS in results else next(iter(results))
+    label = "ours" if base == OURS else base
+    ref = _flat(results[base])
     for engine, result in results.items():
         got = _flat(result)
         if len(got) != len(ref):
-            raise Mismatch(f"{workload}: {engine} returned {len(got)} arrays, ours {len(ref)}")
+            raise Mismatch(f"{workload}: {engine} returned {len(got)} arrays, {label} {len(ref)}")
         for i, (a, b) in enumerate(zip(ref, got)):
             if a.shape != b.shape or not np.allclose(a, b, rtol=rtol, atol=atol):
                 err = np.max(np.abs(a - b)) if a.shape == b.shape else f"shapes {a.shape} {b.shape}"
-                raise Mismatch(f"{workload}: {engine} differs from ours in output {i} ({err})")
+                raise Mismatch(f"{workload}: {engine} differs from {label} in output {i} ({err})")
 
 
 def time_alternating(fns: dict[str, Callable[[], Any]], reps: int, warmup: int = 1,
@@ -76,7 +135,7 @@ def time_alternating(fns: dict[str, Callable[[], Any]], reps: int, warmup: int =
                 fn()
                 if block == 1 or k > 0:
                     times[name].append(time.perf_counter() - t)
-        if time.perf_counter() - start > budget and len(times[OURS]) >= 3:
+        if time.perf_counter() - start > budget and min(map(len, times.values())) >= 3:
             break
     return times
 
@@ -91,10 +150,15 @@ def rows_from_times(workload: str, unit: str, times: dict[str, list[float]],
         med = statistics.median(values)
         best = max(values) if higher_is_better else min(values)
         rows.append(Row(workload, engine, unit, med, best, note=(notes or {}).get(engine, "")))
-    ours = next(r for r in rows if r.engine == OURS).median
+    ours = next((r.median for r in rows if r.engine == OURS), None)
     for r in rows:
         r.ratio = r.median / ours if ours else None
     return rows
+
+
+def missing(workload: str, engine: str, unit: str, why: str) -> Row:
+    """The row of an engine that cannot run a workload: no number, and the reason."""
+    return Row(workload, engine, unit, float("nan"), float("nan"), note=why)
 
 
 def markdown(rows: list[Row]) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import sys
-import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -15,19 +13,18 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.engine import topological_order
 
-from .harness import OURS, Row, check_agree, rows_from_times, time_alternating
-
-NUMPY = "numpy (by hand)"
-
-
-def installed(name: str) -> bool:
-    """Whether an optional peer can be imported."""
-    return importlib.util.find_spec(name) is not None
-
-
-PEERS = {name: installed(mod) for name, mod in
-         [("pytorch", "torch"), ("micrograd", "micrograd"), ("hips-autograd", "autograd")]}
-
+from .harness import (
+    NUMPY,
+    OURS,
+    PEERS,
+    Row,
+    check_agree,
+    installed,
+    rows_from_times,
+    time_alternating,
+)
+from .memory import peak_memory
+from .models import lenet_step, lstm_step
 
 # ---- 50 small elementwise ops on shape (8,) ----
 
@@ -290,16 +287,22 @@ def deep_chain(quick: bool) -> list[Row]:
         results = {k: f() for k, f in fns.items()}
         check_agree(results, 1e-9, 1e-12, f"deep chain {n}")
         reps = 2 if quick else (3 if n >= 100_000 else 10)
-        times = time_alternating(fns, reps=reps, warmup=1, budget=90)
+        # the agreement check above already warmed every engine up
+        times = time_alternating(fns, reps=reps, warmup=0 if n >= 100_000 else 1, budget=90)
         rows += rows_from_times(f"deep chain N={n:,}", "us/op", times,
                                 lambda t, n=n: t / (2 * n) * 1e6, notes=notes)
         for name, why in failed.items():
             rows.append(Row(f"deep chain N={n:,}", name, "us/op", float("nan"), float("nan"),
                             note=why))
-    ours_rows = [r for r in rows if r.engine == OURS]
-    growth = ours_rows[-1].median / ours_rows[0].median
-    ours_rows[-1].extra["growth_vs_smallest"] = growth
-    ours_rows[-1].note = f"{growth:.2f}x the us/op at N={sizes[0]:,}"
+    # flatness: each engine's us/op at every N over its own us/op at the smallest N
+    smallest = f"deep chain N={sizes[0]:,}"
+    first = {r.engine: r.median for r in rows if r.workload == smallest}
+    for r in rows:
+        if r.workload != smallest and r.median == r.median and first.get(r.engine):
+            growth = r.median / first[r.engine]
+            r.extra["growth_vs_smallest"] = growth
+            flat = f"{growth:.2f}x its us/op at N={sizes[0]:,}"
+            r.note = f"{r.note}; {flat}" if r.note else flat
     return rows
 
 
@@ -356,9 +359,9 @@ def ours_mlp_step(Ws: list, bs: list, X: np.ndarray, Y: np.ndarray, lr: float) -
     return loss.data, grads
 
 
-def mlp_step(quick: bool) -> list[Row]:
-    """One SGD step of a 784-256-128-10 ReLU MLP, softmax cross-entropy, batch 128, float32."""
-    batch, lr = (16 if quick else 128), np.float32(0.01)
+def mlp_engines(batch: int, hips: bool = True) -> dict[str, Callable[[], Any]]:
+    """One SGD step of the ReLU MLP per engine, each on its own copy of the same weights."""
+    lr = np.float32(0.01)
     Ws, bs, X, Y = _mlp_data(batch)
 
     def fresh() -> tuple[list, list]:
@@ -374,7 +377,6 @@ def mlp_step(quick: bool) -> list[Row]:
     if PEERS["pytorch"]:
         import torch
 
-        torch.set_num_threads(max(1, torch.get_num_threads()))
         w_t = [torch.tensor(W, requires_grad=True) for W in fresh()[0]]
         b_t = [torch.tensor(b, requires_grad=True) for b in fresh()[1]]
         Xt, yt = torch.tensor(X), torch.tensor(Y.argmax(1))
@@ -394,7 +396,7 @@ def mlp_step(quick: bool) -> list[Row]:
                     p -= lr * p.grad
             return loss.item(), [p.grad.numpy() for p in w_t + b_t]
         fns["pytorch"] = torch_fn
-    if PEERS["hips-autograd"]:
+    if PEERS["hips-autograd"] and hips:
         import autograd
         import autograd.numpy as anp
 
@@ -418,7 +420,13 @@ def mlp_step(quick: bool) -> list[Row]:
                 p -= lr * g
             return val, grads
         fns["hips-autograd"] = hips_fn
+    return fns
 
+
+def mlp_step(quick: bool) -> list[Row]:
+    """One SGD step of a 784-256-128-10 ReLU MLP, softmax cross-entropy, batch 128, float32."""
+    batch = 16 if quick else 128
+    fns = mlp_engines(batch)
     check_agree({k: f() for k, f in fns.items()}, 1e-4, 1e-5, "MLP step")
     # the check took one step for every engine; all start the timed run from the same weights
     times = time_alternating(fns, reps=3 if quick else 50, budget=60, block=5)
@@ -472,34 +480,6 @@ def big_matmul(quick: bool) -> list[Row]:
     for r in rows:
         r.extra["fraction_of_raw_matmul"] = r.median / raw.median
     return rows + [raw]
-
-
-# ---- peak memory of forward and backward ----
-
-def _peak_above_start(fn: Callable[[], Any]) -> float:
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    start = tracemalloc.get_traced_memory()[0]
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return (peak - start) / 2**20
-
-
-def peak_memory(quick: bool) -> list[Row]:
-    """Peak memory (MiB, tracemalloc) of one MLP step at batch 1024 above the steady state."""
-    batch, lr = (64 if quick else 1024), np.float32(0.01)
-    Ws, bs, X, Y = _mlp_data(batch)
-    w_ag = [Tensor(W.copy(), requires_grad=True) for W in Ws]
-    b_ag = [Tensor(b.copy(), requires_grad=True) for b in bs]
-    w_np, b_np = [W.copy() for W in Ws], [b.copy() for b in bs]
-    ours = _peak_above_start(lambda: ours_mlp_step(w_ag, b_ag, X, Y, lr))
-    hand = _peak_above_start(lambda: numpy_mlp_step(w_np, b_np, X, Y, lr))
-    ours = min(ours, _peak_above_start(lambda: ours_mlp_step(w_ag, b_ag, X, Y, lr)))
-    hand = min(hand, _peak_above_start(lambda: numpy_mlp_step(w_np, b_np, X, Y, lr)))
-    name = f"peak memory, MLP step batch {batch}"
-    return [Row(name, OURS, "MiB", ours, ours, 1.0),
-            Row(name, NUMPY, "MiB", hand, hand, hand / ours)]
 
 
 # ---- fitting the digits classifier end to end ----
@@ -595,8 +575,10 @@ WORKLOADS: dict[str, Callable[[bool], list[Row]]] = {
     "deep_chain": deep_chain,
     "mlp_step": mlp_step,
     "matmul": big_matmul,
-    "memory": peak_memory,
     "digits_fit": digits_fit,
+    "lenet_step": lenet_step,
+    "lstm_step": lstm_step,
+    "memory": peak_memory,
 }
 
 
@@ -618,4 +600,15 @@ def machine() -> dict[str, Any]:
     if PEERS["pytorch"]:
         import torch
         info["torch"] = torch.__version__
+        info["torch threads"] = torch.get_num_threads()
+    if installed("threadpoolctl"):
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = "; ".join(
+            f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
+            f"{p.get('num_threads')} threads, {os.path.basename(p.get('filepath', ''))})"
+            for p in threadpool_info() if p.get("user_api") == "blas")
+    # the BLAS reads this at start-up; it is recorded as found, never set here
+    info["OPENBLAS_CORETYPE"] = os.environ.get("OPENBLAS_CORETYPE", "unset")
+    info["load average"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return info

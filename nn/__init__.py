@@ -39,6 +39,7 @@ from .callbacks import (
     LearningRateScheduler,
     ModelCheckpoint,
     ReduceLROnPlateau,
+    TensorBoard,
     TerminateOnNaN,
 )
 from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
@@ -72,7 +73,7 @@ __all__ = [
     "clip_grad_norm", "clip_grad_value",
     "History", "Metric", "get_metric", "lr_find", "LRFinderResult",
     "Callback", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
-    "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback",
+    "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN", "LambdaCallback", "TensorBoard",
     "get_activation", "get_loss", "get_optimizer", "set_seed",
     "activations", "callbacks", "compile_utils", "data", "datasets", "files", "initializers",
     "init", "io", "layers", "losses", "metrics", "models", "optim", "optimizers", "registry",

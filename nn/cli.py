@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,6 +30,8 @@ import numpy as np
 import autograd_core as ag
 
 from . import datasets
+from .callbacks import TensorBoard
+from .callbacks.progbar import terminal_width, wrap_items
 from .data import StandardScaler, random_subset, train_test_split
 from .files import atomic_write
 from .losses import get_loss
@@ -265,10 +268,24 @@ def _progress(epochs: int) -> Any:
 
     def report(epoch: int, logs: dict[str, float] | None) -> None:
         if (epoch + 1) % every == 0 or epoch + 1 == epochs:
-            values = "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items() if k != "lr")
-            print(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {values}", flush=True)
+            items = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}",
+                     *(f"{k} {v:.4g}" for k, v in (logs or {}).items() if k != "lr")]
+            # on a terminal, lines break between values (never inside one); a log keeps one line
+            width = terminal_width(sys.stdout) - 1 if sys.stdout.isatty() else None
+            print("\n".join(wrap_items(items, width, indent="    ", sep="  ")), flush=True)
 
     return LambdaCallback(on_epoch_end=report)
+
+
+def _wrapped(text: str) -> str:
+    """``text`` broken between words at the terminal's width; one line for a log or a pipe."""
+    if not sys.stdout.isatty():
+        return text
+    return textwrap.fill(text, terminal_width(sys.stdout) - 1, subsequent_indent="    ")
+
+
+def _silent(*args: Any, **kwargs: Any) -> None:
+    """print's stand-in under --verbose 0."""
 
 
 def _plot(what: str, draw: Callable[[], Path]) -> Path | None:
@@ -292,6 +309,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise UsageError(f"--batch-size {args.batch_size} is larger than the "
                          f"{len(data.X_train)} training samples")
     head = _head(data)
+    say = print if args.verbose else _silent  # --verbose 0: nothing on stdout
     config: dict[str, Any] = {
         "format": MODEL_FORMAT,
         "version": MODEL_FORMAT_VERSION,
@@ -314,17 +332,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
     model = build_model(config, seed=args.seed)
     sizes = [config["input_dim"], *args.hidden, config["output_dim"]]
     n_val = len(data.X_train) - int(len(data.X_train) * 0.8)
-    print(f"{PROG} train: MLP {sizes} ({args.activation}, output "
-          f"{head['output_activation'] or 'linear'}, loss {head['loss']}) on {args.dataset}: "
-          f"{len(data.X_train) - n_val} training, {n_val} validation, {len(data.X_test)} test "
-          f"samples; {args.optimizer} lr={args.lr}, {args.epochs} epochs of batch "
-          f"{args.batch_size}")
+    say(_wrapped(f"{PROG} train: MLP {sizes} ({args.activation}, output "
+                 f"{head['output_activation'] or 'linear'}, loss {head['loss']}) on "
+                 f"{args.dataset}: {len(data.X_train) - n_val} training, {n_val} validation, "
+                 f"{len(data.X_test)} test samples; {args.optimizer} lr={args.lr}, "
+                 f"{args.epochs} epochs of batch {args.batch_size}"))
 
     optimizer = get_optimizer(args.optimizer, model.parameters(), lr=args.lr)
     model.compile(optimizer=optimizer, loss=head["loss"], metrics=head["metrics"])
     start = time.perf_counter()
     # verbose 1: our ~10 lines; 2: fit's line per epoch
     callbacks = [_progress(args.epochs)] if args.verbose == 1 else []
+    if args.tensorboard is not None:
+        try:
+            callbacks.append(TensorBoard(args.tensorboard))
+        except ImportError as e:
+            raise UsageError(f"--tensorboard: {e}") from e
     history = model.fit(data.X_train, data.y_train, epochs=args.epochs,
                         batch_size=args.batch_size, validation_split=0.2, shuffle=True,
                         callbacks=callbacks, verbose=2 if args.verbose == 2 else 0,
@@ -359,15 +382,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     files.append((graph, f"graph of one training step (batch of {n})"))
 
     results = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())
-    print(f"trained in {seconds:.1f} s; test ({len(data.X_test)} samples): {results}")
+    say(f"trained in {seconds:.1f} s; test ({len(data.X_test)} samples): {results}")
     if data.target_scaler is not None:
         std = float(data.target_scaler.scale_[0])
-        print(f"(targets standardised: one unit is {std:.4g} in the dataset's own units"
-              + (f", so the test mae is {scores['mae'] * std:.4g} there)" if "mae" in scores
-                 else ")"))
-    print(f"files in {out}:")
+        say(f"(targets standardised: one unit is {std:.4g} in the dataset's own units"
+            + (f", so the test mae is {scores['mae'] * std:.4g} there)" if "mae" in scores
+               else ")"))
+    say(f"files in {out}:")
     for path, what in files:
-        print(f"  {path.name:<22} {what}")
+        say(f"  {path.name:<22} {what}")
+    if args.tensorboard is not None:
+        say(f"TensorBoard logs in {args.tensorboard} (tensorboard --logdir {args.tensorboard})")
     return 0
 
 
@@ -465,7 +490,10 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--max-nodes", type=_positive(int), default=None,
                    help="largest graph drawn in full; longer chains are collapsed")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
-                   help="progress: 0 none, 1 about ten lines (default), 2 every epoch")
+                   help="0 prints nothing; 1 about ten progress lines (default); 2 every epoch")
+    t.add_argument("--tensorboard", default=None, metavar="DIR",
+                   help="also write TensorBoard event files to DIR (view them with "
+                   "`tensorboard --logdir DIR`; needs the tensorboard extra)")
     t.set_defaults(run=_cmd_train)
 
     g = sub.add_parser("graph", help="render the graph of a saved model's training step",

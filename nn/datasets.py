@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import importlib
 import os
+import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -364,6 +366,20 @@ def _fetch(url: str, out: BinaryIO) -> None:
             out.write(chunk)
 
 
+# a failed download (no network, a refused or cut connection, a bad HTTP answer), as opposed
+# to a failed write
+_NETWORK_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError,
+                   TimeoutError)
+
+
+class _FetchError(Exception):
+    """Carries a network error through the atomic writer, which relabels OSErrors."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Hashing:
     """A file-like object that hashes what it writes on its way to the real file."""
 
@@ -378,15 +394,22 @@ class _Hashing:
 def _download_verified(url: str, dest: Path, sha256: str) -> None:
     """Download into place atomically (``nn.files``), keeping it only if its SHA-256 matches."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_writer(dest) as out:
-        hashing = _Hashing(out)
-        _fetch(url, hashing)
-        digest = hashing.digest.hexdigest()
-        if digest != sha256.lower():
-            raise ChecksumError(
-                f"{url}: SHA-256 is {digest}, expected {sha256}; the file was "
-                f"not kept in {dest.parent}"
-            )
+    try:
+        with atomic_writer(dest) as out:
+            hashing = _Hashing(out)
+            try:
+                _fetch(url, hashing)
+            except _NETWORK_ERRORS as e:
+                # not an OSError on its way out, so the writer does not call it a write error
+                raise _FetchError(e) from e
+            digest = hashing.digest.hexdigest()
+            if digest != sha256.lower():  # inside the writer: a bad file is never renamed in
+                raise ChecksumError(
+                    f"{url}: SHA-256 is {digest}, expected {sha256}; the file was "
+                    f"not kept in {dest.parent}"
+                )
+    except _FetchError as e:
+        raise ConnectionError(_offline_help(url, e.error, dest.parent)) from e.error
 
 
 def _find_in_folder(folder: Path, stem: str) -> Path:
@@ -413,6 +436,19 @@ def _pair(images_path: Path, labels_path: Path) -> Dataset:
             f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels"
         )
     return images, labels
+
+
+def _offline_help(url: str, error: BaseException, cache: Path) -> str:
+    """Which download failed, why, and how to use files fetched some other way."""
+    reason = getattr(error, "reason", None) or error
+    names = ", ".join(stem + ".gz" for stem in FASHION_MNIST_FILES.values())
+    return (
+        f"load_fashion_mnist: could not download {url} ({reason}). Without a network, fetch "
+        f"the four files ({names}; gzipped or not) some other way, then either put them in "
+        f"{cache}, where they are looked for first, or point the loader at their folder: "
+        f"nn.datasets.load_fashion_mnist(path=FOLDER), or on the command line "
+        f"`autograd-core train --dataset fashion_mnist --fashion-mnist-path FOLDER`"
+    )
 
 
 def load_fashion_mnist(

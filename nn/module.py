@@ -541,8 +541,9 @@ class Module(Trainer, metaclass=_LayerType):
             return None
 
     def summary(self, input_shape: tuple[int | None, ...] | None = None, print_fn: Any = print
-                ) -> str:
-        """Print (and return) a table of layers, output shapes and parameter counts.
+                ) -> str | None:
+        """Print a table of layers, output shapes and parameter counts and return None (as
+        Keras: a notebook shows it once); ``print_fn=None`` returns the text instead.
 
         Output shapes come from ``compute_output_shape`` (or from running one sample of zeros
         in eval mode); they are known when ``input_shape`` is given (``(None, 4)`` or
@@ -551,9 +552,14 @@ class Module(Trainer, metaclass=_LayerType):
         from .summary import summary_text
 
         text = summary_text(self, input_shape)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
+
+    def _repr_html_(self) -> str:  # Jupyter shows a model as its summary table
+        from .summary import summary_html
+        return summary_html(self, None)
 
     def extra_repr(self) -> str:
         """The arguments shown inside this module's repr."""

@@ -3,7 +3,8 @@ per-layer gradient norms.
 
 matplotlib is an optional extra (``pip install autograd-core[plot]``), imported on first use.
 On a machine without a display the Agg backend is chosen, so scripts and CI render to files.
-Every plot function returns the matplotlib ``Figure``; given ``path`` (``.png`` or ``.svg``)
+Every plot function returns the matplotlib ``Figure`` (in a notebook it shows once, as the
+cell's value or through ``display(fig)``); given ``path`` (``.png`` or ``.svg``)
 it writes the picture there atomically instead and returns the path, so
 ``plot_history(h, "runs/curves.png")`` reads as "write this file". ``save_figure(fig, path)``
 writes a Figure you kept.
@@ -25,10 +26,18 @@ import numpy as np
 import autograd_core as ag
 
 from .files import atomic_write, make_parents
-from .module import Module
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from .module import Module
+
+
+def _is_model(obj: Any) -> bool:
+    """Whether ``obj`` is a Module, known by its methods: importing nn.module here would close
+    a cycle (module -> trainer -> callbacks -> History, which draws itself with this file)."""
+    return callable(getattr(obj, "named_parameters", None)) and callable(
+        getattr(obj, "mode", None))
 
 __all__ = [
     "gradient_norms",
@@ -86,8 +95,17 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 120) -> Pa
     return path
 
 
+def _inline_backend() -> bool:
+    """Whether pyplot draws into a notebook by itself after each cell (matplotlib-inline)."""
+    return "inline" in str(_pyplot().get_backend())
+
+
 def _finish(fig: Figure, path: str | os.PathLike[str] | None) -> Figure | Path:
     if path is None:
+        if _inline_backend():
+            # the inline backend shows every open figure after the cell, and IPython shows
+            # the returned Figure as the cell's value: closed, it is shown once, as the value
+            _pyplot().close(fig)
         return fig
     try:
         return save_figure(fig, path)
@@ -157,6 +175,7 @@ def plot_history(
                 ax.plot(epochs, values, color=color, label=label,
                         marker="o" if len(values) <= 20 else None, markersize=3)
         ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)  # no epoch 1.5
         ax.set_ylabel(name)
         ax.set_title(name if name == "lr" else f"{name} per epoch")
         if name == "lr":
@@ -172,7 +191,7 @@ def plot_history(
 
 def _predict_fn(model_or_predict_fn: Any) -> Callable[[np.ndarray], np.ndarray]:
     """A function from a batch of points to an array of outputs, without recording a graph."""
-    if isinstance(model_or_predict_fn, Module):
+    if _is_model(model_or_predict_fn):
         model = model_or_predict_fn
 
         def predict(X: np.ndarray) -> np.ndarray:
@@ -364,7 +383,7 @@ def gradient_norms(model_or_params: Any, by: str = "layer") -> dict[str, float]:
     """
     if by not in ("layer", "parameter"):
         raise ValueError(f"gradient_norms: by must be 'layer' or 'parameter', got {by!r}")
-    if isinstance(model_or_params, Module):
+    if _is_model(model_or_params):
         named = list(model_or_params.named_parameters())
     elif isinstance(model_or_params, Mapping):
         named = [(str(k), v) for k, v in model_or_params.items()]

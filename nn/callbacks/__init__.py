@@ -33,6 +33,7 @@ from .model_checkpoint import ModelCheckpoint
 from .monitor import Monitor
 from .progbar import ProgbarLogger
 from .reduce_lr_on_plateau import ReduceLROnPlateau
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -47,5 +48,6 @@ __all__ = [
     "Monitor",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

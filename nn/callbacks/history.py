@@ -96,6 +96,13 @@ class History(Callback):
         """Read a History written by ``to_json(path)``."""
         return cls.from_dict(json.loads(Path(path).read_text()))
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Jupyter's display: the learning curves (PNG), or a table of the last values when
+        matplotlib is missing."""
+        from ..display import history_mimebundle
+
+        return history_mimebundle(self)
+
     def __repr__(self) -> str:
         ended = (" (interrupted)" if self.interrupted else
                  " (stopped early)" if self.stopped_early else "")

@@ -317,3 +317,23 @@ def test_fashion_mnist_hash_table_is_complete():
     assert set(datasets.FASHION_MNIST_SHA256) == names
     assert all(len(h) == 64 and int(h, 16) >= 0 for h in datasets.FASHION_MNIST_SHA256.values())
     assert len(datasets.FASHION_MNIST_CLASSES) == 10
+
+
+def test_fashion_mnist_offline_names_the_url_and_the_way_to_local_files(tmp_path, monkeypatch):
+    import socket
+    import urllib.error
+
+    def offline(url, out):
+        raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+
+    monkeypatch.setattr(datasets, "_fetch", offline)
+    cache = tmp_path / "cache"
+    with pytest.raises(ConnectionError) as info:
+        load_fashion_mnist(cache_dir=cache)
+    message = str(info.value)
+    assert f"could not download {datasets.FASHION_MNIST_URL}train-images-idx3-ubyte.gz" \
+        in message
+    assert "Name or service not known" in message and "<urlopen error" not in message
+    assert str(cache) in message and "load_fashion_mnist(path=FOLDER)" in message
+    assert "--fashion-mnist-path FOLDER" in message
+    assert list(cache.iterdir()) == []

@@ -107,9 +107,57 @@ def test_train_prints_progress_test_metrics_and_the_files(capsys, tmp_path):
         assert name in stdout
 
 
+def test_train_on_a_narrow_terminal_breaks_lines_between_values(capsys, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    capsys.readouterr()
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    status, stdout, _ = run(capsys, "train", "--out", str(tmp_path / "r"), *QUICK)
+    assert status == 0
+    lines = stdout.splitlines()
+    wrapped = lines[:[i for i, line in enumerate(lines) if line.startswith("trained in")][0]]
+    assert all(len(line) < 60 for line in wrapped) and len(wrapped) > 6  # header and epochs
+    progress = [line for line in wrapped if line.startswith(("epoch", "    val_"))]
+    assert any(line.startswith("    val_") for line in progress)  # a broken epoch line
+    history = json.loads((tmp_path / "r" / "history.json").read_text())["history"]
+    shown = "\n".join(progress)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert f"{key} {history[key][-1]:.4g}" in shown, key  # every value whole
+
+
+def test_train_verbose_0_prints_nothing(capsys, tmp_path):
+    status, stdout, err = run(capsys, "train", "--out", str(tmp_path), *QUICK, "--verbose", "0")
+    assert status == 0 and stdout == "" and err == ""
+    assert (tmp_path / "model.safetensors").is_file()
+
+
+def test_train_tensorboard_writes_event_files(capsys, tmp_path):
+    pytest.importorskip("tensorboardX")
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    logs = tmp_path / "logs"
+    status, stdout, _ = run(capsys, "train", "--out", str(tmp_path / "run"), *QUICK,
+                            "--tensorboard", str(logs))
+    assert status == 0 and f"tensorboard --logdir {logs}" in stdout
+    history = json.loads((tmp_path / "run" / "history.json").read_text())["history"]
+    for run_dir, prefix in (("train", ""), ("validation", "val_")):
+        ea = accumulator.EventAccumulator(str(logs / run_dir))
+        ea.Reload()
+        for key in ("loss", "accuracy"):
+            events = ea.Scalars(f"epoch_{key}")
+            assert [e.step for e in events] == [0, 1, 2]
+            np.testing.assert_allclose([e.value for e in events], history[prefix + key],
+                                       rtol=1e-6)
+
+
+def test_train_tensorboard_without_tensorboardx_names_the_extra(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)
+    status, _, err = run(capsys, "train", "--out", str(tmp_path), *QUICK, "--tensorboard", "tb")
+    assert status == 2 and "pip install autograd-core[tensorboard]" in err
+
+
 def test_train_default_folder_is_runs_dataset(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    status, stdout, _ = run(capsys, "train", "--dataset", "xor", "--verbose", "0",
+    status, stdout, _ = run(capsys, "train", "--dataset", "xor", "--verbose", "2",
                             "--epochs", "2", "--samples", "40")
     assert status == 0
     assert (tmp_path / "runs" / "xor" / "model.safetensors").is_file()
@@ -129,7 +177,7 @@ def test_train_multiclass_uses_softmax_and_draws_its_boundary(capsys, tmp_path):
 def test_train_regression_has_no_boundary_and_reports_mae(capsys, tmp_path):
     pytest.importorskip("sklearn")
     status, stdout, _ = run(capsys, "train", "--dataset", "diabetes", "--out", str(tmp_path),
-                            "--epochs", "2", "--verbose", "0")
+                            "--epochs", "2", "--verbose", "2")
     assert status == 0
     config = json.loads((tmp_path / "model.json").read_text())
     assert (config["input_dim"], config["loss"], config["output_activation"]) == (10, "mse", None)
@@ -279,7 +327,7 @@ def test_fashion_mnist_from_a_folder_trains_and_redraws(capsys, tmp_path, monkey
     _fake_fashion_mnist(tmp_path / "fashion")
     monkeypatch.chdir(tmp_path)  # a relative --fashion-mnist-path, saved as an absolute one
     status, stdout, _ = run(capsys, "train", "--dataset", "fashion_mnist", "--fashion-mnist-path",
-                            "fashion", "--epochs", "2", "--out", "run", "--verbose", "0")
+                            "fashion", "--epochs", "2", "--out", "run", "--verbose", "2")
     assert status == 0
     assert "MLP [784, 16, 16, 10]" in stdout and "test (30 samples)" in stdout
     config = json.loads((tmp_path / "run" / "model.json").read_text())
@@ -295,6 +343,22 @@ def test_fashion_mnist_from_a_folder_without_the_files(capsys, tmp_path):
     status, _, err = run(capsys, "train", "--dataset", "fashion_mnist",
                          "--fashion-mnist-path", str(tmp_path))
     assert status == 2 and "train-images-idx3-ubyte" in err
+
+
+def test_fashion_mnist_offline_says_how_to_use_local_files(capsys, tmp_path, monkeypatch):
+    import urllib.error
+
+    from nn import datasets
+
+    def offline(url, out):
+        raise urllib.error.URLError("[Errno -2] Name or service not known")
+
+    monkeypatch.setattr(datasets, "_fetch", offline)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    status, _, err = run(capsys, "train", "--dataset", "fashion_mnist", "--out",
+                         str(tmp_path / "run"))
+    assert status == 2 and len(err.splitlines()) == 1
+    assert "could not download https://" in err and "--fashion-mnist-path FOLDER" in err
 
 
 def test_help_returns_0(capsys):

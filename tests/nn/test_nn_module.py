@@ -140,7 +140,8 @@ def test_load_state_dict_into_an_unbuilt_model_says_why():
 def test_summary_lists_layers_shapes_and_counts():
     model = Sequential(Dense(16, "relu", input_dim=4), Dropout(0.2), Dense(3))
     lines = []
-    text = model.summary(print_fn=lines.append)
+    assert model.summary(print_fn=lines.append) is None  # printed once, not echoed
+    text = model.summary(print_fn=None)
     assert lines == [text]
     assert "layers.0 (Dense)" in text and "(None, 16)" in text and "80" in text
     assert "layers.1 (Dropout)" in text and "layers.2 (Dense)" in text and "(None, 3)" in text
