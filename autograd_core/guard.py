@@ -51,6 +51,9 @@ class Guard:
             arr.flags.writeable = False
             self.active = True
             ACTIVE.add(self)
+            if len(ACTIVE) >= _SWEEP.limit:  # graphs dropped without backward: amortized O(1)
+                release_unheld()
+                _SWEEP.limit = max(256, 2 * len(ACTIVE))
         # else: read-only already (a broadcast view, the user's choice): nothing to restore
 
     def live(self) -> bool:
@@ -88,8 +91,14 @@ class Guard:
             ACTIVE.discard(self)
 
 
-# every guard that has its array's flag off; backward sweeps them when it frees a graph
+# every guard that has its array's flag off; backward sweeps them when it frees a graph, and
+# so does a guard joining when the set has doubled since the last sweep (forward passes whose
+# graphs are dropped without backward would otherwise keep every input array alive here)
 ACTIVE: set[Guard] = set()
+
+
+class _SWEEP:  # noqa: N801 - a namespace
+    limit = 256
 
 # NumPy arrays met as constants, by id: two ops using one user array share one guard. An
 # entry lives while its guard is active (the array is kept alive by it, so the id is unique).

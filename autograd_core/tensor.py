@@ -83,7 +83,7 @@ def _in_place(ufunc: Any) -> Any:
     """An augmented assignment: in place on a leaf under ``no_grad()``, else a new tensor."""
 
     def method(self: Tensor, other: Any) -> Any:
-        if self._op is not None or not ALTERED.count or STATE.enabled:  # recording: rebind
+        if self._op is not None or not ALTERED or STATE.enabled:  # recording: rebind
             return NotImplemented
         if not (isinstance(other, Tensor) or type(other) in _PLAIN or type(other) is bool):
             return NotImplemented
@@ -431,12 +431,33 @@ def _node(
     return t
 
 
+# 0-d arrays of the Python numbers met beside float tensors, by dtype then value: making one
+# costs more than the rest of a small op's recording. They are read-only, so sharing is safe;
+# each op still gets its own constant Tensor (graphs and drawings tell the uses apart).
+_SCALARS: dict[np.dtype, dict[float, np.ndarray]] = {}
+
+
+def _scalar(value: float, like: np.dtype) -> np.ndarray:
+    by_value = _SCALARS.get(like)
+    if by_value is None:
+        by_value = _SCALARS[like] = {}
+    arr = by_value.get(value)
+    if arr is None:
+        arr = np.asarray(value, dtype=like)
+        if value and value == value:  # not 0 (-0.0 == 0.0 as a key), not nan (never equal)
+            arr.flags.writeable = False
+            if len(by_value) >= 1024:  # a loop over many distinct numbers: start again
+                by_value.clear()
+            by_value[value] = arr
+    return arr
+
+
 def _constant(value: Any, like: np.dtype | None) -> Tensor:
     """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
     kind = type(value)
     if kind is float or kind is int:  # bool is not int here, by design of type()
         if like is not None and like.kind == "f":
-            arr = np.asarray(value, dtype=like)  # as NumPy does with Python scalars: no upcast
+            arr = _scalar(value, like)  # as NumPy does with Python scalars: no upcast
         else:
             arr = _as_array(value, copy=False)
     elif kind is np.ndarray and value.ndim:
@@ -488,7 +509,7 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     node = None
-    if not ALTERED.count:  # no mode context open in any thread: the defaults, no lookup
+    if not ALTERED:  # no mode context open in any thread: the defaults, no lookup
         enabled, anomaly = True, False
     else:
         enabled, anomaly = STATE.enabled, STATE.anomaly

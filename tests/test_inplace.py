@@ -193,3 +193,12 @@ def test_forward_passes_without_backward_do_not_pile_up_holders():
         (w * 2).sum()  # dropped at once: evaluation with grad mode on
     assert len(w._guard.holders) < 200  # dead holders are pruned as the list grows
     w.data -= 1  # and the leaf is writeable: no live graph holds it
+
+
+def test_forward_passes_on_fresh_inputs_without_backward_keep_no_arrays_alive():
+    import autograd_core.guard as guard
+
+    w = Tensor(np.ones(3), requires_grad=True)
+    for _ in range(3_000):  # evaluation with grad mode on, a new input each time
+        (w * Tensor(np.ones(3))).sum()
+    assert len(guard.ACTIVE) < 1_000  # swept as the set grows: not one entry per input
