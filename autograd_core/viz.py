@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .composites import Composite, composite, composite_of, mark_composite
-from .graph_layout import Graph, Group, Layout, Run
+from .graph_layout import Box, Graph, Group, Layout, Run
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -400,7 +400,17 @@ def draw(
 
     # nodes, each into its module's cluster
     modules = {i: _module_of(g, i) for i in range(len(g.tensors)) if lay.unit(i) == i}
-    tree = _cluster_parents(m for m in modules.values() if m)
+    # a collapsed composite that reads one module's parameters (a layer's conv2d) is drawn in
+    # that module's box: an edge from inside a cluster to a record outside it can make dot fail
+    group_modules: dict[str, str | None] = {}
+    for i in range(len(g.tensors)):
+        unit = lay.unit(i)
+        if isinstance(unit, Box) and unit.id not in group_modules:
+            mods = {g.names[j].rsplit(".", 1)[0] for k in unit.members for j in g.parents[k]
+                    if g.is_leaf(j) and g.names[j] and "." in g.names[j]}
+            group_modules[unit.id] = mods.pop() if len(mods) == 1 else None
+    tree = _cluster_parents([m for m in modules.values() if m]
+                            + [m for m in group_modules.values() if m])
     clusters = {m: graphviz.Digraph(f"cluster_{k}", graph_attr={
         "label": graphviz.nohtml(_text(_cut(m))), "labeljust": "l", "style": "rounded,dashed",
         "color": "#8c8c8c", "fontsize": "10", "fontcolor": "#555555"})
@@ -418,7 +428,7 @@ def draw(
             if id(unit) not in runs_drawn:
                 runs_drawn.add(id(unit))
                 label, attrs = group_node(unit)
-                dot.node(unit.id, graphviz.nohtml(label), **attrs)
+                home(group_modules.get(unit.id)).node(unit.id, graphviz.nohtml(label), **attrs)
             continue
         where = home(modules[i])
         label, attrs = tensor_node(i)

@@ -43,6 +43,21 @@ from .callbacks import (
     TerminateOnNaN,
 )
 from .layers import Activation, Dense, Dropout, Maxout, Neuron, Perceptron
+from .layers.convolutional import Conv1D, Conv2D
+from .layers.embedding import Embedding
+from .layers.normalization import BatchNormalization, LayerNormalization
+from .layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from .layers.recurrent import GRU, LSTM, SimpleRNN
+from .layers.reshaping import Flatten, Reshape
 from .losses import get_loss
 from .lr_find import LRFinderResult, lr_find
 from .metrics import Metric, get_metric
@@ -78,4 +93,10 @@ __all__ = [
     "activations", "callbacks", "compile_utils", "data", "datasets", "files", "initializers",
     "init", "io", "layers", "losses", "metrics", "models", "optim", "optimizers", "registry",
     "saving", "summary", "trainer", "plot", "regularizers", "schedules", "seeding", "train",
+]
+__all__ += [
+    "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "Flatten", "Reshape", "BatchNormalization", "LayerNormalization",
+    "Embedding", "SimpleRNN", "LSTM", "GRU",
 ]

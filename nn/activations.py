@@ -91,6 +91,34 @@ def softmax(x: Any, axis: int = -1) -> Any:
     return ag.softmax(x, axis=axis)
 
 
+def gelu(x: Any, approximate: bool = False) -> Any:
+    """x * Phi(x), Phi the standard normal CDF (Keras's tanh form with ``approximate``)."""
+    return ag.gelu(x, approximate=approximate)
+
+
+def silu(x: Any) -> Any:
+    """x * sigmoid(x) (also called swish)."""
+    return ag.silu(x)
+
+
+swish = silu
+
+
+def selu(x: Any) -> Any:
+    """scale * elu(x, alpha) with Klambauer et al.'s self-normalising constants."""
+    return ag.selu(x)
+
+
+def softsign(x: Any) -> Any:
+    """x / (1 + |x|)."""
+    return ag.softsign(x)
+
+
+def hard_sigmoid(x: Any) -> Any:
+    """Keras 3's piecewise-linear sigmoid: clip(x / 6 + 1/2, 0, 1)."""
+    return ag.hard_sigmoid(x)
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "linear": linear,
     "step": step,
@@ -102,6 +130,12 @@ ACTIVATIONS: dict[str, Activation] = {
     "elu": elu,
     "softplus": softplus,
     "softmax": softmax,
+    "gelu": gelu,
+    "silu": silu,
+    "swish": swish,
+    "selu": selu,
+    "softsign": softsign,
+    "hard_sigmoid": hard_sigmoid,
 }
 
 

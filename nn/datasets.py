@@ -26,6 +26,7 @@ Dataset = tuple[np.ndarray, np.ndarray]
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
+    "adding_problem",
     "FASHION_MNIST_FILES",
     "FASHION_MNIST_SHA256",
     "FASHION_MNIST_URL",
@@ -253,9 +254,12 @@ def load_breast_cancer() -> Dataset:
     return X, y.astype(np.int64)
 
 
-def load_digits() -> Dataset:
-    """8x8 handwritten digits: 1797 images flattened to 64 features in 0..16, y the digit."""
+def load_digits(as_images: bool = False) -> Dataset:
+    """8x8 handwritten digits: 1797 images flattened to 64 features in 0..16, y the digit;
+    ``as_images=True`` gives them image-shaped, (1797, 8, 8, 1), for Conv2D."""
     X, y = _sklearn_load("load_digits")
+    if as_images:
+        X = X.reshape(-1, 8, 8, 1)
     return X, y.astype(np.int64)
 
 
@@ -458,8 +462,10 @@ def load_fashion_mnist(
     *,
     base_url: str = FASHION_MNIST_URL,
     sha256: Mapping[str, str] | None = None,
+    as_images: bool = False,
 ) -> tuple[Dataset, Dataset]:
-    """Fashion-MNIST as ((X_train, y_train), (X_test, y_test)), uint8 images (n, 28, 28).
+    """Fashion-MNIST as ((X_train, y_train), (X_test, y_test)), uint8 images (n, 28, 28)
+    (``as_images=True``: (n, 28, 28, 1), one channel, for Conv2D).
 
     With ``path``, the four IDX files (gzipped or not) are read from that folder. Without it,
     they are read from ``cache_dir`` (default ``~/.cache/autograd-core/fashion-mnist``, under
@@ -488,4 +494,37 @@ def load_fashion_mnist(
             found[key] = target
     train = _pair(found["train_images"], found["train_labels"])
     test = _pair(found["test_images"], found["test_labels"])
+    if as_images:
+        train, test = (train[0][..., None], train[1]), (test[0][..., None], test[1])
     return train, test
+
+
+# ---- sequence tasks (for recurrent layers) ----
+
+
+def adding_problem(n_samples: int = 1000, timesteps: int = 50, seed: Seed = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Hochreiter and Schmidhuber's adding problem, in Le et al.'s (2015) form.
+
+    X (n_samples, timesteps, 2): channel 0 holds values uniform in [0, 1), channel 1 marks
+    two steps with 1 (one in the first half, one in the second); y (n_samples, 1) float64 is
+    the sum of the two marked values. Predicting the mean, 1, scores a mean squared error of
+    1/6 (about 0.167); doing better means remembering a marked value for up to ``timesteps``
+    steps, which a recurrent layer learns. A dense layer on the flattened sequence sees the
+    values and the marks but computes a weighted sum of them, not the products it needs.
+    """
+    n = _split_count(n_samples, 1)[0]
+    if isinstance(timesteps, bool) or not isinstance(timesteps, (int, np.integer)) \
+            or timesteps < 2:
+        raise ValueError(f"adding_problem: timesteps must be an int >= 2, got {timesteps!r}")
+    rng = _rng(seed, "datasets")
+    values = rng.random((n, timesteps))
+    half = timesteps // 2
+    first = rng.integers(0, half, n)
+    second = rng.integers(half, timesteps, n)
+    marks = np.zeros((n, timesteps))
+    rows = np.arange(n)
+    marks[rows, first] = 1.0
+    marks[rows, second] = 1.0
+    y = (values[rows, first] + values[rows, second])[:, None]
+    return np.stack([values, marks], axis=-1), y

@@ -192,10 +192,30 @@ class HeNormal(VarianceScaling):
         super().__init__(2.0, "fan_in", "truncated_normal", seed)
 
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain``, as Keras's: the Q of the QR decomposition
+    of a normal matrix, signs fixed by R's diagonal; shapes of more than two axes are
+    flattened to (prod(shape[:-1]), shape[-1]). The recurrent layers' default."""
+
+    def __init__(self, gain: float = 1.0, seed: SeedLike = None) -> None:
+        self.gain, self.seed = gain, seed
+
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal: needs a shape of at least 2 axes, got {shape}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+        q *= np.sign(np.diag(r))  # makes Q uniformly distributed (Mezzadri, 2007)
+        if rows < cols:
+            q = q.T
+        return self.gain * q.reshape(shape)
+
+
 # Keras's lower-case aliases
 zeros, ones, uniform, normal = Zeros, Ones, RandomUniform, RandomNormal
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_uniform, he_normal = HeUniform, HeNormal
+orthogonal = Orthogonal
 
 INITIALIZERS: dict[str, type[Initializer]] = {
     "zeros": Zeros,
@@ -208,6 +228,7 @@ INITIALIZERS: dict[str, type[Initializer]] = {
     "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform,
     "he_normal": HeNormal,
+    "orthogonal": Orthogonal,
 }
 
 InitializerLike = str | Initializer | Callable[..., np.ndarray]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,12 +23,15 @@ HAS_DOT = shutil.which("dot") is not None
 pytest.importorskip("matplotlib")
 
 
-def run_example(name: str, tmp_path: Path) -> tuple[str, Path]:
-    """(stdout, output folder) of ``python examples/<name>.py --out ...`` in quick mode."""
+def run_example(name: str, tmp_path: Path, *args: str) -> tuple[str, Path]:
+    """(stdout, output folder) of ``python examples/<name>.py --out ... *args`` in quick mode."""
     out = tmp_path / "out"
     env = {**os.environ, "AUTOGRAD_EXAMPLE_QUICK": "1", "MPLBACKEND": "Agg",
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--out", str(out)],
+    # one BLAS thread: on a busy machine, threads spinning for small matrices cost 10x
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    done = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--out", str(out),
+                           *args],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
     assert not (tmp_path / "runs").exists(), "an example wrote outside --out"
@@ -105,8 +109,69 @@ def test_lr_finder_plots_and_trains_with_its_readings(tmp_path):
     assert (folder / "lr_find.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_cnn_digits_reaches_98_percent(tmp_path):
+    pytest.importorskip("sklearn")
+    out, folder = run_example("cnn_digits", tmp_path)
+    assert "1437 training and 360 test images of shape (8, 8, 1)" in out
+    assert "Total params: 21,770" in out and "Non-trainable params: 192" in out
+    assert _number(r"test accuracy (\S+)", out) >= 0.98
+    assert "loads them predicts the same: True" in out
+    assert (folder / "cnn_digits.safetensors").is_file()
+    if HAS_DOT:
+        assert (folder / "cnn_step_graph.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_lstm_learns_the_adding_problem_and_dense_does_not(tmp_path):
+    out, folder = run_example("lstm_adding", tmp_path)
+    baseline = _number(r"scores mse (\S+)", out)
+    lstm = _number(r"LSTM\(16\)\s+\d+ weights\s+test mse (\S+)", out)
+    dense = _number(r"Dense\s+\d+ weights\s+test mse (\S+)", out)
+    assert lstm < 0.5 * dense and dense > 0.8 * baseline
+    assert out.count("the LSTM says") == 3
+    assert (folder / "lstm_adding_history.png").is_file()
+
+
+def test_rnn_gradients_vanish_explode_and_clipping_trains(tmp_path):
+    out, folder = run_example("rnn_gradients", tmp_path)
+    assert _number(r"tanh, gain 1: first step / last step = (\S+)", out) < 0.1
+    assert _number(r"relu, gain 1.5: first step / last step = (\S+)", out) > 10
+    assert re.search(r"no clipping\s+loss \S+, then not finite from step \d+ on", out)
+    assert _number(r"clip_grad_norm 1.0\s+loss \S+ -> (\S+)", out) < 1.0
+    assert (folder / "rnn_gradients.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _write_fashion_like(folder: Path, n_train: int, n_test: int) -> None:
+    """Four gzipped IDX files of 28x28 images whose class is where a bright square sits."""
+    import gzip
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+        for i, c in enumerate(labels):
+            r, col = divmod(int(c), 5)
+            images[i, 4 + 12 * r:12 + 12 * r, 1 + 5 * col:5 + 5 * col] = 250
+        for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
+            header = bytes([0, 0, 8, array.ndim]) + b"".join(
+                int(d).to_bytes(4, "big") for d in array.shape)
+            (folder / f"{prefix}-{kind}-ubyte.gz").write_bytes(
+                gzip.compress(header + array.tobytes()))
+
+
+def test_cnn_fashion_mnist_trains_when_the_files_are_there(tmp_path):
+    data = tmp_path / "fashion"
+    data.mkdir()
+    out, _ = run_example("cnn_fashion_mnist", tmp_path, "--data", str(data))
+    assert "Fashion-MNIST files not found" in out and "--data FOLDER" in out
+    _write_fashion_like(data, 2000, 500)  # the real files cannot be fetched here
+    out, folder = run_example("cnn_fashion_mnist", tmp_path, "--data", str(data))
+    assert "2000 training and 500 test images of shape (28, 28, 1)" in out
+    assert _number(r"test accuracy (\S+)", out) > 0.9  # the squares are easy to tell apart
+    assert (folder / "cnn_fashion.safetensors").is_file()
+
+
 def test_every_example_is_tested():
     covered = {"perceptron_logic", "xor_mlp", "dual_numbers", "vanishing_gradients", "digits",
-               "lr_finder"}
+               "lr_finder", "cnn_digits", "lstm_adding", "rnn_gradients", "cnn_fashion_mnist"}
     scripts = {p.stem for p in EXAMPLES.glob("*.py")}
     assert scripts == covered, f"examples without a test here: {sorted(scripts - covered)}"
