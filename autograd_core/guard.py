@@ -6,7 +6,9 @@ and its output. Editing one of them in place between forward and backward (``w.d
 So while a graph that can still be backpropagated holds an array the user can reach, the
 array's NumPy ``writeable`` flag is off, and NumPy itself refuses the edit at the user's line.
 The flag comes back once no live graph holds the array: when backward frees the graph (or the
-graph is dropped and collected).
+graph is dropped and collected), or when the array's owner is updated the sanctioned way
+(``Tensor.writable_data``, ``assign_``, ``.data =``, ``-=`` under ``no_grad``): that retires
+the guard, marking every live holder stale, so a later backward through it raises instead.
 
 A ``Guard`` belongs to one array and lists weakly the recorded nodes holding it; a node is
 live until backward frees it or it is collected. Each backward pass that frees a graph sweeps
