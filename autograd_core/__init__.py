@@ -1,6 +1,6 @@
 """autograd-core: reverse-mode automatic differentiation on NumPy, checked by dual numbers."""
 
-from . import viz  # draw / save_svg; the graphviz package itself is imported on first use
+from . import files, viz  # viz: the graphviz package itself is imported on first use
 from .check import (
     GradcheckError,
     NotDifferentiableError,
@@ -11,6 +11,7 @@ from .check import (
 )
 from .dual import Dual
 from .engine import backward
+from .files import atomic_write
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import (
@@ -145,4 +146,6 @@ __all__ = [
     "vjp",
     # graph rendering, as autograd_core.viz.draw / save_svg
     "viz",
+    # the one atomic file writer (autograd_core.files; nn.files re-exports it)
+    "atomic_write", "files",
 ]

@@ -9,6 +9,10 @@ as one box (``autograd_core.viz.draw(..., collapse=True)``) and expand them on r
 The tags live outside the Tensor, weakly and by identity (as anomaly origins do), so marking
 costs the graph nothing and goes away with it. A node belongs to the innermost composite that
 made it; composites called inside another one are nested in it.
+
+Marking is lazy: a call records only its boundary (the output, the inputs' ids and the name),
+a few microseconds whatever the size of the graph; the nodes in between are found when a
+graph is drawn (``composite_of``), so a training loop that never draws pays nothing more.
 """
 
 from __future__ import annotations
@@ -26,12 +30,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Composite:
     """One call of a marked function: its name, its output and the composite it ran inside."""
 
-    __slots__ = ("name", "parent", "_output", "__weakref__")
+    __slots__ = ("name", "parent", "_output", "_stop", "__weakref__")
 
-    def __init__(self, name: str, output: Tensor) -> None:
+    def __init__(self, name: str, output: Tensor, stop: frozenset[int] = frozenset()) -> None:
         self.name = name
         self.parent: Composite | None = None
-        self._output = weakref.ref(output)
+        # until resolved, the composite waits in _PENDING; if its output goes first, so does it
+        key = id(self)
+        self._output = weakref.ref(output, lambda _: _PENDING.pop(key, None))
+        # ids of the inputs: safe to keep, since every tensor the walk can meet is an ancestor
+        # of the output, alive while it is, and made while the inputs were alive
+        self._stop = stop
 
     @property
     def output(self) -> Tensor | None:
@@ -68,8 +77,46 @@ class _Tags:
 _TAGS = _Tags()
 
 
+# composites marked but not yet walked, in the order they were made (inner ones first)
+_PENDING: dict[int, Composite] = {}
+
+
+def _resolve() -> None:
+    """Walk every pending composite, oldest first, tagging the nodes between its boundary."""
+    while _PENDING:
+        try:
+            key = next(iter(_PENDING))
+        except (StopIteration, RuntimeError):  # emptied or changed by another thread
+            continue
+        c = _PENDING.pop(key, None)
+        out = None if c is None else c.output
+        if out is not None:
+            _walk(c, out)
+
+
+def _walk(c: Composite, out: Tensor) -> None:
+    stop = c._stop
+    seen: set[int] = set()
+    stack = [out]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or id(t) in stop or t.is_leaf:
+            continue
+        seen.add(id(t))
+        inner = _TAGS.get(t)
+        if inner is None:
+            _TAGS.set(t, c)
+        else:  # made by a composite called inside this one: nest it
+            top = inner.chain()[-1]
+            if top is not c:
+                top.parent = c
+        stack.extend(t.parents)
+
+
 def composite_of(t: Tensor) -> Composite | None:
     """The innermost composite that created ``t``, or None."""
+    if _PENDING:
+        _resolve()
     return _TAGS.get(t)
 
 
@@ -88,8 +135,8 @@ def mark_composite(output: Any, inputs: Iterable[Any], name: str) -> Any:
     """Tag the nodes between ``inputs`` and ``output`` as one composite called ``name``.
 
     The walk goes back from the output (a Tensor, or a list or tuple of them) and stops at the
-    inputs and at leaves, so pass every non-leaf tensor the computation read. Returns
-    ``output`` unchanged.
+    inputs and at leaves, so pass every non-leaf tensor the computation read. It happens when a
+    graph is drawn, not here: marking records only the boundary. Returns ``output`` unchanged.
     """
     if not isinstance(name, str):
         raise TypeError(f"mark_composite: name must be a str, got {type(name).__name__}")
@@ -97,26 +144,12 @@ def mark_composite(output: Any, inputs: Iterable[Any], name: str) -> Any:
     _tensors_in(output, outs)
     given: list[Tensor] = []
     _tensors_in(list(inputs) if not isinstance(inputs, Tensor) else [inputs], given)
-    stop = {id(t) for t in given}
+    stop = frozenset(id(t) for t in given)
     for out in outs:
         if out.is_leaf or id(out) in stop:
             continue
-        c = Composite(name, out)
-        seen: set[int] = set()
-        stack = [out]
-        while stack:
-            t = stack.pop()
-            if id(t) in seen or id(t) in stop or t.is_leaf:
-                continue
-            seen.add(id(t))
-            inner = _TAGS.get(t)
-            if inner is None:
-                _TAGS.set(t, c)
-            else:  # made by a composite called inside this one: nest it
-                top = inner.chain()[-1]
-                if top is not c:
-                    top.parent = c
-            stack.extend(t.parents)
+        c = Composite(name, out, stop)
+        _PENDING[id(c)] = c
     return output
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .composites import Composite, composite, composite_of, mark_composite
+from .files import atomic_write, make_parents
 from .graph_layout import Box, Graph, Group, Layout, Run
 from .tensor import Tensor
 
@@ -172,7 +172,11 @@ def _param_text(v: Any) -> str:
     if isinstance(v, np.dtype):
         return str(v)
     if isinstance(v, (float, np.floating)):
-        return repr(float(v) + 0.0)  # no -0.0
+        v = float(v) + 0.0  # no -0.0
+        # a float32 bound (clip's 1e-7 in a float32 loss) in float32's shortest digits, not
+        # as the float64 1.0000000116860974e-07
+        short = abs(v) < 1e38 and v != round(v) and float(np.float32(v)) == v
+        return str(np.float32(v)) if short else repr(v)
     return repr(v)
 
 
@@ -419,6 +423,8 @@ def draw(
     def home(m: str | None) -> graphviz.Digraph:
         return dot if m is None else clusters[m]
 
+    vertical = rankdir in ("TB", "BT")
+    enters: dict[int, list[int]] = {}  # op -> its inputs drawn outside its module
     runs_drawn: set[int] = set()
     for i, t in enumerate(g.tensors):
         unit = lay.unit(i)
@@ -432,10 +438,22 @@ def draw(
             continue
         where = home(modules[i])
         label, attrs = tensor_node(i)
-        where.node(f"t{i}", graphviz.nohtml(label), **attrs)
+        # top to bottom, the data path (everything but the parameters) is one group, which dot
+        # draws straight, so the layers stack instead of stepping aside one by one
+        main = {"group": "main"} if vertical and not _is_param(g, i) else {}
+        where.node(f"t{i}", graphviz.nohtml(label), **attrs, **main)
         if t.op is not None:
+            if vertical and (entering := _entering(g, lay, modules, i)):
+                enters[i] = entering
+                # its inputs left to right as the edges are written: the data in the middle
+                main["ordering"] = "in"
             where.node(f"o{i}", graphviz.nohtml(_text(_op_label(t))), shape="ellipse",
-                       fillcolor=_OP_FILL, color="#8a7a4a", margin="0.04,0.02", height="0.3")
+                       fillcolor=_OP_FILL, color="#8a7a4a", margin="0.04,0.02", height="0.3",
+                       **main)
+            for j in enters.get(i, ()):
+                # the edge enters the module's box on the parameters' row, through a point
+                where.node(f"p{i}_{j}", "", shape="point", width="0", height="0",
+                           style="invis", group="main")
     for m in sorted(tree, key=lambda m: -m.count(".")):  # innermost first: a child is complete
         home(tree[m]).subgraph(clusters[m])              # before its parent takes a copy
 
@@ -450,7 +468,12 @@ def draw(
         if unit is None or t.op is None:
             continue
         target = unit.id if isinstance(unit, Group) else f"o{i}"
-        for j in g.parents[i]:
+        parents = g.parents[i]
+        if i in enters:  # the parameters on both sides of the data path, not all on one
+            rest = [j for j in parents if j not in enters[i]]
+            data = [j for j in parents if j in enters[i]]
+            parents = (*rest[:len(rest) // 2], *data, *rest[len(rest) // 2:])
+        for j in parents:
             src = lay.unit(j)
             if isinstance(unit, Group) and src is unit:
                 continue
@@ -462,20 +485,40 @@ def draw(
                 seen_edges.add((name, target))
             attrs = {"style": "dashed"} if src is None else {}
             if plain and modules.get(i) and modules.get(j) != modules[i]:
-                # entering a module from outside: one rank more, so the module's parameters
-                # get a rank of their own and consecutive layers stack instead of staircasing
-                attrs["minlen"] = "2"
+                if vertical:  # through the point drawn inside the module's box
+                    dot.edge(name, f"p{i}_{j}", arrowhead="none", **attrs)
+                    name = f"p{i}_{j}"
+                else:
+                    # entering a module from outside: one rank more, so the module's
+                    # parameters get a rank of their own and consecutive layers stack instead
+                    # of staircasing
+                    attrs["minlen"] = "2"
             dot.edge(name, target, **attrs)
         if not isinstance(unit, Group):
             dot.edge(f"o{i}", f"t{i}")
 
     if color_by == "grad":
-        _legend(dot)
+        _legend(dot, rankdir)
     return dot
 
 
-def _legend(dot: graphviz.Digraph) -> None:
+def _is_param(g: Graph, i: int) -> bool:
+    return g.is_leaf(i) and g.tensors[i].requires_grad
+
+
+def _entering(g: Graph, lay: Layout, modules: dict[int, str | None], i: int) -> list[int]:
+    """The inputs of op ``i`` drawn one by one that come from outside its module."""
+    m = modules.get(i)
+    if not m or not isinstance(lay.unit(i), int):
+        return []
+    return [j for j in dict.fromkeys(g.parents[i])
+            if isinstance(lay.unit(j), int) and modules.get(j) != m]
+
+
+def _legend(dot: graphviz.Digraph, rankdir: str) -> None:
     """One node holding a strip of swatches that explains the gradient colours."""
+    import graphviz
+
     cells = []
     steps = list(range(-_GRAD_DECADES, _GRAD_DECADES + 1, 2))
     for k in steps:
@@ -491,7 +534,12 @@ def _legend(dot: graphviz.Digraph) -> None:
         "mean |grad| (log scale)</td></tr>"
         f'<tr>{"".join(cells)}</tr></table>>'
     )
-    dot.node("legend", label, shape="plain", fontsize="9")
+    if rankdir in ("TB", "BT"):  # on the last row, beside the output, not widening the top
+        last = graphviz.Digraph(graph_attr={"rank": "sink"})
+        last.node("legend", label, shape="plain", fontsize="9")
+        dot.subgraph(last)
+    else:
+        dot.node("legend", label, shape="plain", fontsize="9")
 
 
 # ---- writing SVG ----
@@ -516,26 +564,11 @@ def _render_svg(dot: graphviz.Digraph) -> bytes:
 
 
 def save_svg(root: Tensor, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Render ``draw(root, **kwargs)`` to an SVG file, atomically, and return its path."""
-    path = Path(path)
+    """Render ``draw(root, **kwargs)`` to an SVG file, atomically (``autograd_core.files``),
+    and return its path."""
     svg = _render_svg(draw(root, **kwargs))  # render fully before touching the file system
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a temporary file in the same folder, then os.replace: readers see the old file or the
-    # new one, never half of one
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            # mkstemp makes the file private (0600); an SVG is for sharing, so keep the old
-            # file's mode, or give a new one the usual 0644
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            f.write(svg)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    # readers see the old file or the new one, never half of one; the file keeps its mode and
+    # a symbolic link stays a link, as with open(path, "w"); errors name the path
+    make_parents(path)
+    atomic_write(path, svg)
+    return Path(path)

@@ -139,6 +139,18 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+_ONE_OP = frozenset(ACTIVATIONS.values())  # each is one primitive (or none): nothing to group
+
+
+def applied(fn: Activation, x: Any, **kwargs: Any) -> Any:
+    """``fn(x, **kwargs)``; an activation of the user's own, which may take several ops, is
+    marked as one composite named after it, so that graphs draw it as one box."""
+    out = fn(x, **kwargs)
+    if fn in _ONE_OP or not isinstance(out, ag.Tensor):
+        return out
+    return ag.viz.mark_composite(out, (x,), activation_name(fn))
+
+
 def get_activation(identifier: str | Activation | None) -> Activation:
     """An activation function from its name, a function (returned as is) or None (linear)."""
     if identifier is None:

@@ -34,7 +34,7 @@ from .callbacks import TensorBoard
 from .callbacks.progbar import terminal_width, wrap_items
 from .data import StandardScaler, random_subset, train_test_split
 from .files import atomic_write
-from .losses import get_loss
+from .losses import align_targets, get_loss
 from .models import MLP
 from .module import Module
 from .optim import get_optimizer
@@ -234,19 +234,29 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def write_graph(model: Module, loss_name: str, X: np.ndarray, y: np.ndarray, path: Path,
-                max_nodes: int | None = None) -> Path:
+                max_nodes: int | None = None, rankdir: str = "TB") -> Path:
     """Render one training step (forward, loss, backward) on the batch ``X, y`` as SVG.
 
+    The batch and the targets are drawn as ``X`` and ``y``, the loss as one box (its ops are
+    one marked composite); ``rankdir="TB"`` stacks the layers so the picture fits a page.
     Without Graphviz's ``dot`` program, the DOT text is written beside ``path`` instead.
     """
     loss_fn = get_loss(loss_name)
     model.zero_grad()
     with model.mode(training=True):
         try:
-            loss = loss_fn(y, model(X))
+            inputs = ag.tensor(np.asarray(X, dtype=getattr(model, "dtype", None)))
+            inputs.name = "X"
+            y_pred = model(inputs)
+            t = np.asarray(y)
+            if "sparse" not in loss_name:  # y as the loss uses it, so the node drawn is y
+                t = align_targets(loss_name, t, tuple(y_pred.shape)).astype(y_pred.dtype)
+            targets = ag.tensor(t)
+            targets.name = "y"
+            loss = loss_fn(targets, y_pred)
             loss.name = "loss"
             loss.backward(retain_grads=True)  # every node keeps its gradient, for the picture
-            kwargs: dict[str, Any] = {"color_by": "grad"}
+            kwargs: dict[str, Any] = {"color_by": "grad", "rankdir": rankdir}
             if max_nodes is not None:
                 kwargs["max_nodes"] = max_nodes
             try:
@@ -378,7 +388,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             files.append((p, "decision boundary (train and test points)"))
     n = config["graph_batch"]
     graph = write_graph(model, head["loss"], data.X_train[:n], data.y_train[:n],
-                        out / GRAPH_SVG, args.max_nodes)
+                        out / GRAPH_SVG, args.max_nodes, args.rankdir)
     files.append((graph, f"graph of one training step (batch of {n})"))
 
     results = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())
@@ -410,7 +420,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".svg":
         raise UsageError(f"--out {out}: the graph is written as SVG; give a .svg path")
     path = write_graph(model, config["loss"], data.X_train[:n], data.y_train[:n], out,
-                       args.max_nodes)
+                       args.max_nodes, args.rankdir)
     print(f"graph of one training step on {ds.get('name')} (batch of {n}) written to {path}")
     return 0
 
@@ -489,6 +499,8 @@ def _parser() -> argparse.ArgumentParser:
                    "downloaded once)")
     t.add_argument("--max-nodes", type=_positive(int), default=None,
                    help="largest graph drawn in full; longer chains are collapsed")
+    t.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
+                   help="graph.svg top to bottom (default, fits a page) or left to right")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                    help="0 prints nothing; 1 about ten progress lines (default); 2 every epoch")
     t.add_argument("--tensorboard", default=None, metavar="DIR",
@@ -503,6 +515,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", default=None, help="SVG path (default: FOLDER/graph.svg)")
     g.add_argument("--max-nodes", type=_positive(int), default=None,
                    help="largest graph drawn in full")
+    g.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
+                   help="top to bottom (default) or left to right")
     g.add_argument("--fashion-mnist-path", default=None, metavar="FOLDER",
                    help="where the Fashion-MNIST files are now, if they moved")
     g.set_defaults(run=_cmd_graph)

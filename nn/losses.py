@@ -20,6 +20,9 @@ Weights:
 Stability: ``from_logits=True`` never forms a probability; binary cross-entropy uses
 softplus(z) - y z and the categorical ones log_softmax (a log-sum-exp). Probabilities are
 clipped to [1e-7, 1 - 1e-7] before the log, as Keras does.
+
+Graphs: each loss is marked as a composite (``autograd_core.viz.composite``), so
+``viz.draw`` shows it as one box named after it (``collapse=False`` shows its ops).
 """
 
 from __future__ import annotations
@@ -73,6 +76,14 @@ def align_targets(name: str, y_true: np.ndarray, shape: tuple[int, ...]) -> np.n
 def _targets(name: str, y_true: Any, p: ag.Tensor) -> np.ndarray:
     """y_true in y_pred's dtype and shape; a trailing axis of 1 on either side is allowed."""
     return align_targets(name, _raw(y_true), tuple(p.shape)).astype(p.dtype, copy=False)
+
+
+def _in_graph(y_true: Any, t: np.ndarray) -> Any:
+    """The target as it enters the graph: the caller's Tensor when its values are used as they
+    are (so that a drawn graph shows its name, e.g. ``y``), else the array ``t``."""
+    if isinstance(y_true, ag.Tensor) and y_true.data is t and not y_true.requires_grad:
+        return y_true
+    return t
 
 
 def _class_weights(class_weight: Mapping[Any, float], classes: np.ndarray) -> np.ndarray:
@@ -134,7 +145,7 @@ def _errors(name: str, y_true: Any, y_pred: Any, class_weight: Any,
     """Elementwise ``term(y_pred - y_true)``, times the class weights when given."""
     p = _pred(name, y_pred)
     t = _targets(name, y_true, p)
-    elem = term(p - t)
+    elem = term(p - _in_graph(y_true, t))
     if class_weight is not None:
         elem = elem * _class_weights(class_weight, t).astype(p.dtype)
     return elem
@@ -144,6 +155,7 @@ def _square(d: Any) -> Any:
     return d * d
 
 
+@ag.viz.composite("mse")
 def mse(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None
         ) -> ag.Tensor:
     """Mean squared error: mean over the last axis of (y_pred - y_true)^2, then over samples."""
@@ -151,6 +163,7 @@ def mse(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any =
     return _reduce("mse", _last_axis(elem), sample_weight, None)
 
 
+@ag.viz.composite("mae")
 def mae(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None
         ) -> ag.Tensor:
     """Mean absolute error: mean of |y_pred - y_true| (gradient 0 where they are equal)."""
@@ -158,6 +171,7 @@ def mae(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any =
     return _reduce("mae", _last_axis(elem), sample_weight, None)
 
 
+@ag.viz.composite("sse")
 def sse(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None
         ) -> ag.Tensor:
     """Sum of squared errors: sum over everything of (y_pred - y_true)^2 (no 1/2, no mean)."""
@@ -168,6 +182,7 @@ def sse(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any =
 # ---- classification ----
 
 
+@ag.viz.composite("binary_crossentropy")
 def binary_crossentropy(
     y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None, *,
     from_logits: bool = False,
@@ -179,11 +194,12 @@ def binary_crossentropy(
     """
     p = _pred("binary_crossentropy", y_pred)
     t = _targets("binary_crossentropy", y_true, p)
+    y = _in_graph(y_true, t)
     if from_logits:
-        elem = ag.softplus(p) - t * p
+        elem = ag.softplus(p) - y * p
     else:
         q = ag.clip(p, EPSILON, 1.0 - EPSILON)
-        elem = -(t * ag.log(q) + (1 - t) * ag.log(1 - q))
+        elem = -(y * ag.log(q) + (1 - y) * ag.log(1 - q))
     if class_weight is not None:
         elem = elem * _class_weights(class_weight, t).astype(p.dtype)
     return _reduce("binary_crossentropy", _last_axis(elem), sample_weight, None)
@@ -200,7 +216,7 @@ def _check_same_shape(name: str, t: np.ndarray, p: ag.Tensor) -> None:
         )
 
 
-def _categorical(name: str, onehot: np.ndarray, p: ag.Tensor, from_logits: bool) -> ag.Tensor:
+def _categorical(name: str, onehot: Any, p: ag.Tensor, from_logits: bool) -> ag.Tensor:
     if from_logits:
         log_q = ag.log_softmax(p, axis=-1)
     else:
@@ -209,6 +225,7 @@ def _categorical(name: str, onehot: np.ndarray, p: ag.Tensor, from_logits: bool)
     return -(log_q * onehot).sum(axis=-1)
 
 
+@ag.viz.composite("categorical_crossentropy")
 def categorical_crossentropy(
     y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None, *,
     from_logits: bool = False,
@@ -223,11 +240,12 @@ def categorical_crossentropy(
     t = _raw(y_true)
     _check_same_shape(name, t, p)
     t = t.astype(p.dtype, copy=False)
-    per_sample = _categorical(name, t, p, from_logits)
+    per_sample = _categorical(name, _in_graph(y_true, t), p, from_logits)
     cw = None if class_weight is None else _class_weights(class_weight, np.argmax(t, axis=-1))
     return _reduce(name, per_sample, sample_weight, cw)
 
 
+@ag.viz.composite("sparse_categorical_crossentropy")
 def sparse_categorical_crossentropy(
     y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None, *,
     from_logits: bool = False,
@@ -259,6 +277,7 @@ def sparse_categorical_crossentropy(
     return _reduce(name, per_sample, sample_weight, cw)
 
 
+@ag.viz.composite("hinge")
 def hinge(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None
           ) -> ag.Tensor:
     """mean of max(1 - y * y_pred, 0); labels -1/1 (0/1 labels are mapped to -1/1 as in Keras)."""
@@ -270,6 +289,7 @@ def hinge(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any
     return _reduce("hinge", _last_axis(elem), sample_weight, None)
 
 
+@ag.viz.composite("perceptron")
 def perceptron(y_true: Any, y_pred: Any, sample_weight: Any = None, class_weight: Any = None
                ) -> ag.Tensor:
     """mean of max(-y * y_pred, 0): the perceptron criterion; labels -1/1 (or 0/1, mapped)."""

@@ -284,7 +284,10 @@ class Module(Trainer, metaclass=_LayerType):
             return []
         out = []
         for m in self.modules():
-            out += [reg(p) for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
+            # each penalty (a few ops on one weight) is drawn as one box named after it
+            out += [ag.viz.mark_composite(reg(p), (p,), getattr(reg, "__name__",
+                                                               type(reg).__name__))
+                    for reg, p in vars(m).get("_penalties", ()) if _holds(m, p)]
             out += vars(m).get("_added_losses", [])
         return out
 

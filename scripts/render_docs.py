@@ -90,6 +90,21 @@ def skip_example(steps: int = 50) -> Tensor:
     return z
 
 
+def moons_training_step(out: Path) -> Path:
+    """The graph `autograd-core train` writes for moons (the README's main job), as is."""
+    import tempfile
+
+    from nn.cli import main as cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if cli(["train", "--out", tmp, "--verbose", "0"]) != 0:
+            raise RuntimeError("autograd-core train failed")
+        svg = (Path(tmp) / "graph.svg").read_bytes()
+    path = out / "moons_training_step.svg"
+    ag.atomic_write(path, svg)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write the example SVGs and print their paths."""
     args = sys.argv[1:] if argv is None else argv
@@ -101,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
                  color_by="grad", show_data=False, rankdir="TB"),
         save_svg(composite_example(), out / "composite_example.svg", rankdir="TB"),
         save_svg(skip_example(), out / "skip_connections.svg"),
+        moons_training_step(out),
     ]
     for p in paths:
         print(f"wrote {p}")

@@ -20,7 +20,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from ..activations import ACTIVATIONS, activation_name, get_activation, sign, step
+from ..activations import ACTIVATIONS, activation_name, applied, get_activation, sign, step
 from ..init import InitializerLike, get_initializer
 from ..module import Module
 from ..registry import serialize
@@ -113,7 +113,7 @@ class Dense(Module):
 
     def forward(self, x: Any) -> Any:
         out = self._affine(x)
-        return out if self._act is None else self._act(out)
+        return out if self._act is None else applied(self._act, out)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return (*tuple(input_shape)[:-1], self.units)
@@ -289,7 +289,8 @@ class Maxout(Dense):
 
     def forward(self, x: Any) -> Any:
         z = self._affine(x)
-        return z.reshape(*z.shape[:-1], self.units, self.pieces).max(axis=-1)
+        out = z.reshape(*z.shape[:-1], self.units, self.pieces).max(axis=-1)
+        return ag.viz.mark_composite(out, (z,), "maxout")  # drawn as one box
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -339,7 +340,7 @@ class Activation(Module):
         self.kwargs = kwargs
 
     def forward(self, x: Any) -> Any:
-        return self.activation(x, **self.kwargs)
+        return applied(self.activation, x, **self.kwargs)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return tuple(input_shape)

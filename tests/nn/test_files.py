@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+import autograd_core.files
 import nn
 from nn.files import atomic_write, atomic_writer
 
@@ -134,7 +135,7 @@ def test_a_failed_write_keeps_the_old_file_and_names_the_path(tmp_path, monkeypa
     def full(out, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(nn.files, "_write_all", full)
+    monkeypatch.setattr(autograd_core.files, "_write_all", full)
     with pytest.raises(OSError) as info:
         atomic_write(path, "new")
     assert str(path) in str(info.value) and "free some space" in str(info.value)
@@ -165,7 +166,7 @@ def test_a_refused_temporary_file_is_reported_as_the_users_path(tmp_path, monkey
     def refuse(name, mode="r", *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(name))
 
-    monkeypatch.setattr(nn.files, "open", refuse, raising=False)
+    monkeypatch.setattr(autograd_core.files, "open", refuse, raising=False)
     for name, write in WRITERS.items():
         with pytest.raises(PermissionError) as info:
             write(tmp_path / "w.svg")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import safetensors.numpy
 
-import nn.files
+import autograd_core.files
 from nn.io import (
     FORMAT_KEY,
     StateMismatchError,
@@ -123,7 +123,7 @@ def test_crash_midway_through_writing_leaves_the_old_file(tmp_path, monkeypatch)
         out.flush()
         raise OSError("disk full")
 
-    monkeypatch.setattr(nn.files, "_write_all", crash)
+    monkeypatch.setattr(autograd_core.files, "_write_all", crash)
     with pytest.raises(OSError, match="disk full"):
         save_state(path, {"w": np.zeros(1000)})
     assert path.read_bytes() == before
@@ -136,7 +136,7 @@ def test_crash_on_a_first_save_leaves_nothing(tmp_path, monkeypatch):
         out.write(data[:10])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(nn.files, "_write_all", crash)
+    monkeypatch.setattr(autograd_core.files, "_write_all", crash)
     with pytest.raises(KeyboardInterrupt):
         save_state(tmp_path / "new.safetensors", {"w": np.ones(3)})
     assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-import nn.files
+import autograd_core.files
 from nn import MLP, Dense, Dropout, Sequential
 from nn.io import FORMAT_KEY, FORMAT_VERSION, StateMismatchError, WeightsFileError, load_state
 
@@ -69,7 +69,7 @@ def test_saving_is_atomic(tmp_path, monkeypatch):
         out.write(data[: len(data) // 2])
         raise OSError("disk full")
 
-    monkeypatch.setattr(nn.files, "_write_all", crash)
+    monkeypatch.setattr(autograd_core.files, "_write_all", crash)
     with pytest.raises(OSError, match="disk full"):
         model_(seed=1).save_weights(path)
     assert path.read_bytes() == before
