@@ -9,8 +9,10 @@ then 20% of the training part for validation) and writes into its output folder:
 learning curves, the decision boundary (2-D data), the graph of one training step, the
 weights, the History and a ``model.json`` from which ``graph`` rebuilds the model.
 
-User errors (an unknown dataset, a missing folder, a bad argument) print one line to stderr
-and exit with status 2; ``check`` exits with status 1 when an op's rules disagree.
+User errors (an unknown dataset, a missing folder, a bad argument, a damaged model.json)
+print one line to stderr and exit with status 2, before any training (``nn.cli_checks``);
+``check`` exits with status 1 when an op's rules disagree, ``train`` when the loss becomes
+NaN (keeping the last finite weights), and 130 after Ctrl-C (saving what it has).
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ import numpy as np
 
 import autograd_core as ag
 
+from . import cli_checks as checks
 from . import datasets
+from .activations import ACTIVATIONS
 from .callbacks import TensorBoard
 from .callbacks.progbar import terminal_width, wrap_items
+from .cli_checks import UsageError
 from .data import StandardScaler, random_subset, train_test_split
 from .files import atomic_write
-from .losses import align_targets, get_loss
+from .losses import LOSSES, align_targets, get_loss
 from .models import MLP
 from .module import Module
 from .optim import get_optimizer
@@ -52,14 +57,6 @@ WEIGHTS, HISTORY_JSON, MODEL_JSON, ARCHITECTURE = (
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "softplus", "linear")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad")
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for: reported in one line, exit status 2."""
-
-    def __init__(self, message: str, where: str = PROG) -> None:
-        super().__init__(message)
-        self.where = where  # the (sub)command that complains
 
 
 # ---- datasets ----
@@ -213,6 +210,7 @@ def load_model(folder: str | os.PathLike[str]) -> tuple[MLP, dict[str, Any]]:
     if config.get("version") != MODEL_FORMAT_VERSION:
         raise UsageError(f"{config_path} has model format version {config.get('version')!r}; "
                          f"this version reads {MODEL_FORMAT_VERSION}")
+    checks.check_config(config, config_path, list(ACTIVATIONS), list(LOSSES))
     try:
         model = build_model(config)
     except (KeyError, TypeError, ValueError) as e:
@@ -312,8 +310,11 @@ def _plot(what: str, draw: Callable[[], Path]) -> Path | None:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out if args.out is not None else Path("runs") / args.dataset)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder")
+    checks.check_output_folder(out, "--out")
+    if args.tensorboard is not None:
+        checks.check_output_folder(Path(args.tensorboard), "--tensorboard")
+    generated = args.dataset in ("moons", "circles", "spirals", "xor", "blobs")
+    checks.check_sizes(args.hidden, "--hidden", samples=args.samples if generated else None)
     data = prepare_data(args.dataset, args.seed, args.samples, args.fashion_mnist_path)
     if args.batch_size > len(data.X_train):
         raise UsageError(f"--batch-size {args.batch_size} is larger than the "
@@ -339,8 +340,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         "training": {"optimizer": args.optimizer, "lr": args.lr, "epochs": args.epochs,
                      "batch_size": args.batch_size, "validation_split": 0.2},
     }
-    model = build_model(config, seed=args.seed)
     sizes = [config["input_dim"], *args.hidden, config["output_dim"]]
+    checks.check_sizes(sizes, "--hidden")
+    model = build_model(config, seed=args.seed)
     n_val = len(data.X_train) - int(len(data.X_train) * 0.8)
     say(_wrapped(f"{PROG} train: MLP {sizes} ({args.activation}, output "
                  f"{head['output_activation'] or 'linear'}, loss {head['loss']}) on "
@@ -358,11 +360,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
             callbacks.append(TensorBoard(args.tensorboard))
         except ImportError as e:
             raise UsageError(f"--tensorboard: {e}") from e
+    guard = checks.NonFiniteGuard()  # stops at a NaN loss; keeps the last finite weights
+    callbacks.append(guard)
     history = model.fit(data.X_train, data.y_train, epochs=args.epochs,
                         batch_size=args.batch_size, validation_split=0.2, shuffle=True,
                         callbacks=callbacks, verbose=2 if args.verbose == 2 else 0,
                         seed=args.seed)
     seconds = time.perf_counter() - start
+    failure = None
+    if guard.failure is not None:
+        if not guard.restore():
+            print(f"{PROG} train: error: {guard.failure}; nothing was saved; try a lower --lr "
+                  f"(now {args.lr:g})", file=sys.stderr)
+            return 1
+        failure = (f"{guard.failure}; saved the weights of epoch {guard.good_epoch + 1}, the "
+                   f"last with a finite loss; try a lower --lr (now {args.lr:g})")
     scores = model.evaluate(data.X_test, data.y_test)
 
     out.mkdir(parents=True, exist_ok=True)
@@ -378,7 +390,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     from . import plot
 
-    if (p := _plot("learning curves", lambda: plot.plot_history(history, out / HISTORY_PNG))):
+    if history.epoch and (p := _plot("learning curves",
+                                     lambda: plot.plot_history(history, out / HISTORY_PNG))):
         files.append((p, "learning curves"))
     if data.X_train.shape[1] == 2:
         X_all = np.concatenate([data.X_train, data.X_test])
@@ -403,6 +416,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
         say(f"  {path.name:<22} {what}")
     if args.tensorboard is not None:
         say(f"TensorBoard logs in {args.tensorboard} (tensorboard --logdir {args.tensorboard})")
+    if failure is not None:
+        print(f"{PROG} train: error: {failure}", file=sys.stderr)
+        return 1
+    if history.interrupted:
+        print(f"{PROG} train: interrupted after {len(history.epoch)} of {args.epochs} epochs; "
+              f"the partial results are saved in {out}", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -419,6 +439,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else Path(args.folder) / GRAPH_SVG
     if out.suffix.lower() != ".svg":
         raise UsageError(f"--out {out}: the graph is written as SVG; give a .svg path")
+    checks.check_output_folder(out.parent, "--out")
     path = write_graph(model, config["loss"], data.X_train[:n], data.y_train[:n], out,
                        args.max_nodes, args.rankdir)
     print(f"graph of one training step on {ds.get('name')} (batch of {n}) written to {path}")
@@ -486,18 +507,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="hidden activation (default: tanh)")
     t.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
                    help="default: adam")
-    t.add_argument("--lr", type=_positive(float), default=0.01,
+    t.add_argument("--lr", type=checks.positive_number, default=0.01,
                    help="learning rate (default: 0.01)")
     t.add_argument("--epochs", type=_positive(int), default=100, help="default: 100")
     t.add_argument("--batch-size", type=_positive(int), default=32, help="default: 32")
-    t.add_argument("--seed", type=int, default=0, help="data, split and weights (default: 0)")
+    t.add_argument("--seed", type=checks.seed, default=0,
+                   help="data, split and weights (default: 0)")
     t.add_argument("--samples", type=_positive(int), default=None,
                    help="dataset size (generated) or a random subset (loaded)")
     t.add_argument("--out", default=None, help="output folder (default: runs/<dataset>)")
     t.add_argument("--fashion-mnist-path", default=None, metavar="FOLDER",
                    help="folder with the four Fashion-MNIST IDX files (default: the cache, "
                    "downloaded once)")
-    t.add_argument("--max-nodes", type=_positive(int), default=None,
+    t.add_argument("--max-nodes", type=checks.max_nodes, default=None,
                    help="largest graph drawn in full; longer chains are collapsed")
     t.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
                    help="graph.svg top to bottom (default, fits a page) or left to right")
@@ -513,7 +535,7 @@ def _parser() -> argparse.ArgumentParser:
                        "dataset through the loss and backward, and write the graph as SVG.")
     g.add_argument("folder", help="output folder of `train` (holds model.json)")
     g.add_argument("--out", default=None, help="SVG path (default: FOLDER/graph.svg)")
-    g.add_argument("--max-nodes", type=_positive(int), default=None,
+    g.add_argument("--max-nodes", type=checks.max_nodes, default=None,
                    help="largest graph drawn in full")
     g.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
                    help="top to bottom (default) or left to right")
@@ -524,7 +546,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check every op: reverse vs forward vs finite differences",
                        description="Run the gradient checker over every primitive of the op "
                        "table; exit status 1 if any disagrees.")
-    c.add_argument("--seed", type=int, default=0, help="default: 0")
+    c.add_argument("--seed", type=checks.seed, default=0, help="default: 0")
     c.add_argument("--cases", type=_positive(int), default=3,
                    help="random inputs per op (default: 3)")
     c.set_defaults(run=_cmd_check)
@@ -540,10 +562,13 @@ def _one_line(e: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 check failed, 2 user error)."""
+    """Run the command line; return the exit status: 0 ok, 1 a check failed or training
+    diverged, 2 a user error, 130 interrupted."""
     try:
         args = _parser().parse_args(argv)
-        return args.run(args)
+        # overflow in a diverging run is reported once, by train's NaN guard, not as warnings
+        with np.errstate(over="ignore", invalid="ignore"):
+            return args.run(args)
     except UsageError as e:
         print(f"{e.where}: error: {_one_line(e)}", file=sys.stderr)
         return 2
@@ -552,6 +577,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"{PROG}: error: out of memory; use smaller --hidden, --samples or --batch-size",
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # the reader went away (`autograd-core check | head`): point stdout at devnull so the
         # interpreter's final flush does not complain a second time
@@ -559,6 +588,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except (OSError, ValueError):
             pass
+        return 1
+    except OSError as e:  # a file that cannot be written after all (a full disk)
+        print(f"{PROG}: error: {_one_line(e)}", file=sys.stderr)
         return 1
 
 

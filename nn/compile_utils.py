@@ -63,6 +63,7 @@ class CompileLoss:
         # outputs are scores, not probabilities: binary accuracy thresholds at 0
         scores = self.from_logits or base in (losses.hinge, losses.perceptron)
         self.threshold = 0.0 if scores else 0.5
+        self.outputs_checked = False  # the first batch's outputs are checked against the loss
         self._takes_sw = _accepts(fn, "sample_weight")
         self._takes_cw = _accepts(fn, "class_weight")
 
@@ -81,6 +82,11 @@ class CompileLoss:
             kwargs["sample_weight"] = sample_weight
         if class_weight is not None:
             kwargs["class_weight"] = class_weight
+        if not self.outputs_checked:
+            from .checks import check_outputs
+
+            check_outputs(self, y_pred)
+            self.outputs_checked = True
         loss = self.fn(y_true, y_pred, **kwargs)
         if not isinstance(loss, ag.Tensor):
             raise TypeError(

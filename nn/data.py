@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import check_numeric, position
 from .seeding import Seed, make_rng
 
 __all__ = [
@@ -173,7 +174,11 @@ def split_validation(*arrays: Any, fraction: float, what: str = "validation frac
 
 
 class StandardScaler:
-    """Centre each feature at mean 0 and scale it to standard deviation 1 (constant ones: 1)."""
+    """Centre each feature at mean 0 and scale it to standard deviation 1 (constant ones: 1).
+
+    As scikit-learn's: NaN (a missing value) is ignored when fitting and stays NaN in
+    ``transform``; infinity is refused, and so is a feature with no value at all.
+    """
 
     def __init__(self) -> None:
         self.mean_: np.ndarray | None = None
@@ -199,8 +204,24 @@ class StandardScaler:
         X = self._float(X)
         if len(X) == 0:
             raise ValueError("StandardScaler.fit: X has no samples")
-        mean = X.mean(axis=0)
-        std = X.std(axis=0)
+        infinite = np.isinf(X)
+        if infinite.any():
+            index = np.unravel_index(int(np.argmax(infinite.reshape(-1))), X.shape)
+            raise ValueError(
+                f"StandardScaler.fit: X has {X[index]} at {position(index)}; NaN is ignored "
+                "as a missing value, infinity is not; replace it"
+            )
+        missing = np.isnan(X)
+        if missing.any():
+            empty = missing.all(axis=0)
+            if empty.any():
+                feature = tuple(int(i) for i in np.argwhere(empty)[0])
+                shown = f"column {feature[0]}" if len(feature) == 1 else f"feature {feature}"
+                raise ValueError(f"StandardScaler.fit: {shown} of X is NaN in every sample; "
+                                 "drop it or fill it in")
+            mean, std = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+        else:
+            mean, std = X.mean(axis=0), X.std(axis=0)
         # a constant column's std is 0 or rounding noise around 0: leave it unscaled
         tiny = 10 * np.finfo(X.dtype).eps * np.maximum(np.abs(mean), 1.0)
         self.mean_ = mean
@@ -255,14 +276,36 @@ def one_hot(y: Any, num_classes: int | None = None, dtype: Any = np.float64) -> 
 # ---- the training pipeline: arrays, validation data, batches ----
 
 
-def prepare_arrays(X: Any, y: Any = None, sample_weight: Any = None, *, caller: str = "fit"
+def prepare_arrays(X: Any, y: Any = None, sample_weight: Any = None, *, caller: str = "fit",
+                   check: bool = True, names: tuple[str, str, str] = ("X", "y", "sample_weight")
                    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """(X, y, sample_weight) as arrays with one number of samples, at least one."""
-    X, y, w = _as_array(X, "X"), _maybe_array(y, "y"), _maybe_array(sample_weight,
-                                                                      "sample_weight")
-    if check_consistent_length(X=X, y=y, sample_weight=w) == 0:
-        raise ValueError(f"{caller}: X has no samples")
+    """(X, y, sample_weight) as arrays with one number of samples, at least one.
+
+    With ``check`` (the default of ``fit``, ``evaluate``, ``predict``: their
+    ``check_inputs=True``), NaN, infinity or anything but a number (None, a string) is
+    refused, naming the argument (``names``) and the first bad row.
+    """
+    arrays = [_arrays(a, n, caller) for a, n in zip((X, y, sample_weight), names)]
+    if arrays[0] is None:
+        raise ValueError(f"{caller}: {names[0]} is None")
+    if check_consistent_length(**dict(zip(names, arrays))) == 0:
+        raise ValueError(f"{caller}: {names[0]} has no samples")
+    if check:
+        arrays = [None if a is None else check_numeric(a, n, caller)
+                  for a, n in zip(arrays, names)]
+    X, y, w = arrays
     return X, y, w
+
+
+def _arrays(x: Any, name: str, caller: str) -> np.ndarray | None:
+    """``x`` as an array (None stays None); ragged rows are refused by name."""
+    try:
+        return _maybe_array(x, name)
+    except ValueError as e:
+        if "inhomogeneous" not in str(e) and "sequence" not in str(e):
+            raise
+        raise ValueError(f"{caller}: {name} is ragged (its rows have different lengths); "
+                         "every sample must have the same shape") from None
 
 
 def cast_arrays(X: np.ndarray, y: np.ndarray | None, dtype: Any
@@ -279,8 +322,8 @@ def cast_arrays(X: np.ndarray, y: np.ndarray | None, dtype: Any
 
 
 def split_validation_data(validation_data: Any, validation_split: float,
-                          arrays: tuple[Any, Any, Any], caller: str = "fit"
-                          ) -> tuple[tuple, tuple | None]:
+                          arrays: tuple[Any, Any, Any], caller: str = "fit",
+                          check: bool = True) -> tuple[tuple, tuple | None]:
     """(training arrays, validation arrays or None), each (X, y, sample_weight).
 
     ``validation_data=(X_val, y_val[, sample_weight_val])`` takes precedence over
@@ -297,10 +340,10 @@ def split_validation_data(validation_data: Any, validation_split: float,
                    if isinstance(validation_data, (tuple, list)) else "")
             )
         Xv, yv, *rest = validation_data
-        Xv, yv, wv = _as_array(Xv, "X_val"), _as_array(yv, "y_val"), _maybe_array(
-            rest[0] if rest else None, "sample_weight_val")
-        if check_consistent_length(X_val=Xv, y_val=yv, sample_weight_val=wv) == 0:
-            raise ValueError(f"{caller}: the validation data have no samples")
+        if yv is None:
+            raise ValueError(f"{caller}: validation_data has y_val None")
+        Xv, yv, wv = prepare_arrays(Xv, yv, rest[0] if rest else None, caller=caller,
+                                    check=check, names=("X_val", "y_val", "sample_weight_val"))
         return tuple(arrays), (Xv, yv, wv)
     if validation_split > 0:
         return split_validation(*arrays, fraction=validation_split,

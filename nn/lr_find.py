@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import data
+from .checks import check_loss_and_model
 from .compile_utils import CompileLoss, CompileMetrics, CompileOptimizer
 from .module import Module
 from .seeding import make_rng
@@ -118,6 +119,7 @@ def lr_find(
 
     if loss is not None:
         compiled_loss = CompileLoss(loss)
+        check_loss_and_model(model, compiled_loss, "lr_find")
     elif model.compiled:
         compiled_loss = model.compiled_loss
     else:

@@ -23,7 +23,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from . import data
+from . import checks, data
 from .callbacks import Callback, CallbackList, History, ProgbarLogger
 from .callbacks.progbar import format_logs
 from .compile_utils import CompileLoss, CompileMetrics, CompileOptimizer
@@ -94,6 +94,7 @@ class Trainer:
         self.compiled_loss, self.loss, self._compiled_optimizer = compiled_loss, loss, binder
         self.compiled, self.stop_training, self.history = True, False, None
         self.optimizer = binder.optimizer
+        checks.check_loss_and_model(self, compiled_loss)
         # the optimizer exists now if the weights do; otherwise fit() builds it
         if not self._unbuilt() and self.trainable_parameters():
             self.optimizer = binder.get(self)
@@ -169,7 +170,7 @@ class Trainer:
             validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
             class_weight: Any = None, sample_weight: Any = None, accumulate_steps: int = 1,
             callbacks: Iterable[Callback] | None = None, verbose: int = 1, seed: Any = None,
-            initial_epoch: int = 0) -> History:
+            initial_epoch: int = 0, check_inputs: bool = True) -> History:
         """Train for ``epochs`` epochs; returns an ``nn.History``.
 
         - ``batch_size``: None (or at least the number of samples) is full-batch gradient
@@ -187,6 +188,8 @@ class Trainer:
           otherwise), 2 one line per epoch.
         - Ctrl-C stops after the current batch and returns the History so far, with
           ``interrupted=True``; the model keeps every step taken.
+        - ``check_inputs``: refuse NaN, infinity and non-numbers in the data, and targets
+          outside the loss's range, naming the first bad row (False: skip these checks).
         """
         self._require_compiled("fit")
         if verbose not in (0, 1, 2):
@@ -201,10 +204,14 @@ class Trainer:
             raise TypeError(f"fit: class_weight must be a dict {{class: weight}}, "
                             f"got {type(class_weight).__name__}")
         self.compiled_loss.check_weights(sample_weight, class_weight)
-        arrays = data.prepare_arrays(X, y, sample_weight, caller="fit")
+        arrays = data.prepare_arrays(X, y, sample_weight, caller="fit", check=check_inputs)
         self._ensure_built(arrays[0])
         (Xt, yt, wt), val = data.split_validation_data(validation_data, validation_split,
-                                                       arrays, "fit")
+                                                       arrays, "fit", check_inputs)
+        if check_inputs:
+            checks.check_data_for_loss(self, arrays[1], "fit")
+            if validation_data is not None:
+                checks.check_data_for_loss(self, val[1], "fit", "y_val")
         # converted after the split, so that only the training part is copied
         Xt, yt = data.cast_arrays(Xt, yt, self._dtype())
         if val is not None:
@@ -293,12 +300,16 @@ class Trainer:
             self.compiled_metrics = training_metrics
 
     def evaluate(self, X: Any, y: Any, batch_size: int | None = None, sample_weight: Any = None,
-                 verbose: int = 0) -> dict[str, float]:
+                 verbose: int = 0, check_inputs: bool = True) -> dict[str, float]:
         """Loss (with ``self.losses``) and metrics on (X, y), in eval mode:
-        ``{"loss": ..., "accuracy": ...}``. ``batch_size=None`` runs one batch."""
+        ``{"loss": ..., "accuracy": ...}``. ``batch_size=None`` runs one batch.
+        ``check_inputs``: as in ``fit``."""
         self._require_compiled("evaluate")
         self.compiled_loss.check_weights(sample_weight, None)
-        X, y, w = data.prepare_arrays(X, y, sample_weight, caller="evaluate")
+        X, y, w = data.prepare_arrays(X, y, sample_weight, caller="evaluate",
+                                      check=check_inputs)
+        if check_inputs:
+            checks.check_data_for_loss(self, y, "evaluate")
         self._ensure_built(X)
         X, y = data.cast_arrays(X, y, self._dtype())
         logs = self._evaluate_arrays((X, y, w), data.check_batch_size(batch_size, len(X)))
@@ -306,9 +317,11 @@ class Trainer:
             print(format_logs(logs))
         return logs
 
-    def predict(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """The outputs for X as a NumPy array, in eval mode and without recording a graph."""
-        X, _, _ = data.prepare_arrays(X, caller="predict")
+    def predict(self, X: Any, batch_size: int | None = None, check_inputs: bool = True
+                ) -> np.ndarray:
+        """The outputs for X as a NumPy array, in eval mode and without recording a graph
+        (``check_inputs``: refuse NaN, infinity and non-numbers in X, as ``fit``)."""
+        X, _, _ = data.prepare_arrays(X, caller="predict", check=check_inputs)
         self._ensure_built(X)
         X, _ = data.cast_arrays(X, None, self._dtype())
         batches = data.EpochIterator(X, batch_size=data.check_batch_size(batch_size, len(X)))

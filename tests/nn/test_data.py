@@ -171,6 +171,42 @@ def test_scaler_errors():
         StandardScaler().fit(np.ones((0, 3)))
 
 
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scaler_ignores_nan_when_fitting_and_keeps_it_in_transform(seed, dtype):
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((30, 4)) * [1, 10, 0.1, 5] + [0, 3, -2, 7]).astype(dtype)
+    missing = rng.random(X.shape) < 0.2
+    missing[0] = False  # every column keeps some values
+    X[missing] = np.nan
+    scaler = StandardScaler().fit(X)
+    for j in range(X.shape[1]):
+        kept = X[~missing[:, j], j].astype(np.float64)
+        np.testing.assert_allclose(scaler.mean_[j], kept.mean(), rtol=1e-5)
+        np.testing.assert_allclose(scaler.scale_[j], kept.std(), rtol=1e-4)
+    Z = scaler.transform(X)
+    assert Z.dtype == dtype
+    np.testing.assert_array_equal(np.isnan(Z), missing)  # NaN stays NaN, nothing else is
+    np.testing.assert_allclose(np.nanmean(Z, axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(np.nanstd(Z, axis=0), 1, rtol=1e-4)
+    sklearn = pytest.importorskip("sklearn.preprocessing")
+    theirs = sklearn.StandardScaler().fit(X.astype(np.float64))
+    np.testing.assert_allclose(scaler.mean_, theirs.mean_, rtol=1e-5)
+    np.testing.assert_allclose(scaler.scale_, theirs.scale_, rtol=1e-4)
+
+
+def test_scaler_refuses_infinity_and_a_feature_without_values():
+    X = np.ones((5, 3))
+    X[3, 1] = np.inf
+    with pytest.raises(ValueError, match=r"X has inf at row 3 \(column 1\); NaN is "
+                                         "ignored as a missing value, infinity is not"):
+        StandardScaler().fit(X)
+    X[3, 1] = np.nan
+    X[:, 2] = np.nan
+    with pytest.raises(ValueError, match="column 2 of X is NaN in every sample"):
+        StandardScaler().fit(X)
+
+
 def test_standardize_uses_the_first_arrays_statistics():
     train = np.array([[0.0], [2.0]])
     test = np.array([[4.0]])

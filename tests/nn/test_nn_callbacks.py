@@ -307,6 +307,7 @@ def test_terminate_on_nan_stops_after_the_bad_batch(capsys):
     model = model_()
     seen = []
     history = model.fit(X, y, epochs=5, batch_size=8, shuffle=False, verbose=0,
+                        check_inputs=False,
                         callbacks=[TerminateOnNaN(),
                                    LambdaCallback(on_batch_end=lambda b, logs: seen.append(b))])
     assert seen == [0, 1, 2]

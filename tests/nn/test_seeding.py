@@ -82,3 +82,22 @@ def test_set_seed_refuses_what_is_not_a_seed():
         nn.set_seed(1.5)
     with pytest.raises(TypeError, match="non-negative int or None"):
         nn.set_seed(-1)
+
+
+def test_lr_find_without_a_seed_leaves_every_other_stream_alone():
+    import random
+
+    from nn.seeding import make_rng
+
+    def draws(with_lr_find):
+        nn.set_seed(0)
+        X, y = moons(64, noise=0.1, seed=1)
+        model = nn.Sequential(nn.Dense(4, "relu", input_dim=2, seed=0), nn.Dense(1, seed=1))
+        model.compile("adam", "binary_crossentropy", from_logits=True)
+        if with_lr_find:
+            nn.lr_find(model, X, y, num_steps=5)  # seed=None: key "lr_find" only
+        return ([make_rng(None, key).random(3).tolist()
+                 for key in ("fit", "batches", "layer", "train_test_split", "datasets")],
+                np.random.random(3).tolist(), random.random())
+
+    assert draws(True) == draws(False)
