@@ -16,6 +16,8 @@ __all__ = ["AnomalyError", "backward", "count_consumers", "detect_anomaly", "pul
            "topological_order", "unbroadcast"]
 
 _NO_STOPS: frozenset[Tensor] = frozenset()
+STALE = ("before it was updated in place (an optimizer step, an in-place operator under "
+         "no_grad() or a .data assignment); recompute the forward pass")
 
 
 def count_consumers(root: Tensor, stops: Any = _NO_STOPS) -> dict[Tensor, int]:
@@ -31,6 +33,8 @@ def count_consumers(root: Tensor, stops: Any = _NO_STOPS) -> dict[Tensor, int]:
         if node._op is None or node in stops:
             continue
         if node._freed:
+            if node._freed is not True:  # a leaf it recorded was updated in place since
+                raise RuntimeError(f"backward: {node._freed} {STALE}")
             raise RuntimeError(
                 f"backward: the graph through {node._op.name} was already used by a backward "
                 "pass and freed; call backward(retain_graph=True) the first time to go through "

@@ -6,7 +6,9 @@ and its output. Editing one of them in place between forward and backward (``w.d
 So while a graph that can still be backpropagated holds an array the user can reach, the
 array's NumPy ``writeable`` flag is off, and NumPy itself refuses the edit at the user's line.
 The flag comes back once no live graph holds the array: when backward frees the graph (or the
-graph is dropped and collected).
+graph is dropped and collected), or when the array's owner is updated the sanctioned way
+(``Tensor.writable_data``, ``assign_``, ``.data =``, ``-=`` under ``no_grad``): that retires
+the guard, marking every live holder stale, so a later backward through it raises instead.
 
 A ``Guard`` belongs to one array and lists weakly the recorded nodes holding it; a node is
 live until backward frees it or it is collected. Each backward pass that frees a graph sweeps
@@ -51,6 +53,9 @@ class Guard:
             arr.flags.writeable = False
             self.active = True
             ACTIVE.add(self)
+            if len(ACTIVE) >= _SWEEP.limit:  # graphs dropped without backward: amortized O(1)
+                release_unheld()
+                _SWEEP.limit = max(256, 2 * len(ACTIVE))
         # else: read-only already (a broadcast view, the user's choice): nothing to restore
 
     def live(self) -> bool:
@@ -63,6 +68,20 @@ class Guard:
         self.holders = kept
         return bool(kept)
 
+    def retire(self, what: str) -> None:
+        """A sanctioned update of the array: every live holder becomes stale, the flag comes back.
+
+        A stale node keeps its edges but its ``_freed`` slot holds ``"<op> recorded <what>"``:
+        a backward pass that reaches it raises with that text instead of reading new values.
+        Arrays that only stale nodes held (the kept graph's NumPy constants) are released too.
+        """
+        for ref in self.holders:
+            node = ref()
+            if node is not None and not node._freed:
+                node._freed = f"{node._op.name} recorded {what}"
+        self.holders = []
+        release_unheld()  # this array, and others only the now stale nodes held
+
     def release(self) -> None:
         """Give the array back its writeable flag if no live node holds it any more."""
         if self.active and not self.live():
@@ -74,8 +93,14 @@ class Guard:
             ACTIVE.discard(self)
 
 
-# every guard that has its array's flag off; backward sweeps them when it frees a graph
+# every guard that has its array's flag off; backward sweeps them when it frees a graph, and
+# so does a guard joining when the set has doubled since the last sweep (forward passes whose
+# graphs are dropped without backward would otherwise keep every input array alive here)
 ACTIVE: set[Guard] = set()
+
+
+class _SWEEP:  # noqa: N801 - a namespace
+    limit = 256
 
 # NumPy arrays met as constants, by id: two ops using one user array share one guard. An
 # entry lives while its guard is active (the array is kept alive by it, so the id is unique).

@@ -71,6 +71,33 @@ def _fast(op: Op, reflected: bool = False) -> Any:
     return method
 
 
+def _fits(shape: tuple[int, ...], into: tuple[int, ...]) -> bool:
+    """Whether a value of ``shape`` broadcasts into an array of shape ``into``."""
+    try:
+        return np.broadcast_shapes(shape, into) == into
+    except ValueError:
+        return False
+
+
+def _in_place(ufunc: Any) -> Any:
+    """An augmented assignment: in place on a leaf under ``no_grad()``, else a new tensor."""
+
+    def method(self: Tensor, other: Any) -> Any:
+        if self._op is not None or not ALTERED or STATE.enabled:  # recording: rebind
+            return NotImplemented
+        if not (isinstance(other, Tensor) or type(other) in _PLAIN or type(other) is bool):
+            return NotImplemented
+        raw = other._data if isinstance(other, Tensor) else np.asarray(other)
+        if not _fits(raw.shape, self.shape):
+            raise ValueError(f"{ufunc.__name__} in place: cannot broadcast a value of shape "
+                             f"{raw.shape} into {self._described()}")
+        ufunc(self.writable_data(), raw, out=self._data, casting="same_kind")
+        return self
+
+    method.__name__ = f"__i{ufunc.__name__}__"
+    return method
+
+
 class Tensor(ArrayMethods):
     """An n-d array (0-d for scalars) that records the operation that produced it."""
 
@@ -124,12 +151,8 @@ class Tensor(ArrayMethods):
                 "a new tensor"
             )
         g = self._guard
-        if g and (g.release() or g.active):
-            raise RuntimeError(
-                "cannot assign .data of a tensor that a graph still holds (it was recorded by "
-                "an op and that graph has not been backpropagated): the backward pass would "
-                "read the new values; call backward first, or wrap the forward in no_grad()"
-            )
+        if g:  # a sanctioned update: graphs that recorded the old values become stale
+            g.retire(self._described())
         self._data = value
         self._guard = False if self._op is None else None
 
@@ -214,6 +237,38 @@ class Tensor(ArrayMethods):
         t = _node(self._data, False, None, (), None)
         t._guard = self._guard or False
         return t
+
+    def writable_data(self) -> np.ndarray:
+        """The array of a leaf, writeable for an in-place update now (optimizers use this).
+
+        Every live graph that recorded the array becomes stale: a backward pass through it
+        raises instead of reading the new values. The update must follow at once.
+        """
+        if self._op is not None and not self._freed:
+            raise RuntimeError(
+                f"cannot update in place a tensor made by {self._op.name} before its graph is "
+                "backpropagated: the backward pass reads it; update leaves (parameters) only"
+            )
+        g = self._guard
+        if g and g.active:
+            g.retire(self._described())
+        return self._data
+
+    def assign_(self, value: Any) -> Tensor:
+        """Overwrite a leaf's values in place with ``value`` (broadcast to its shape)."""
+        raw = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if not _fits(raw.shape, self.shape):
+            raise ValueError(f"assign_: cannot write a value of shape {raw.shape} into "
+                             f"{self._described()}")
+        np.copyto(self.writable_data(), raw, casting="same_kind")
+        return self
+
+    def _described(self) -> str:
+        """How errors name this tensor: ``kernel 'dense.kernel'``, or by its shape."""
+        if self.name:
+            path, _, last = self.name.rpartition(".")
+            return f"{last if path else 'tensor'} {self.name!r}"
+        return f"a tensor of shape {self.shape}"
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place on a leaf and return it."""
@@ -322,6 +377,13 @@ class Tensor(ArrayMethods):
     __matmul__ = _fast(ops.matmul)
     __pow__ = _fast(ops.power)
 
+    # under no_grad() a leaf is updated in place (PyTorch's ``w -= lr * w.grad``); otherwise
+    # NotImplemented makes Python rebind the name to a new tensor, ``w = w - x``
+    __iadd__ = _in_place(np.add)
+    __isub__ = _in_place(np.subtract)
+    __imul__ = _in_place(np.multiply)
+    __itruediv__ = _in_place(np.true_divide)
+
     # comparisons give boolean tensors and carry no gradient
     def __lt__(self, other: Any) -> Tensor: return _compare(np.less, self, other)
     def __le__(self, other: Any) -> Tensor: return _compare(np.less_equal, self, other)
@@ -369,12 +431,33 @@ def _node(
     return t
 
 
+# 0-d arrays of the Python numbers met beside float tensors, by dtype then value: making one
+# costs more than the rest of a small op's recording. They are read-only, so sharing is safe;
+# each op still gets its own constant Tensor (graphs and drawings tell the uses apart).
+_SCALARS: dict[np.dtype, dict[float, np.ndarray]] = {}
+
+
+def _scalar(value: float, like: np.dtype) -> np.ndarray:
+    by_value = _SCALARS.get(like)
+    if by_value is None:
+        by_value = _SCALARS[like] = {}
+    arr = by_value.get(value)
+    if arr is None:
+        arr = np.asarray(value, dtype=like)
+        if value and value == value:  # not 0 (-0.0 == 0.0 as a key), not nan (never equal)
+            arr.flags.writeable = False
+            if len(by_value) >= 1024:  # a loop over many distinct numbers: start again
+                by_value.clear()
+            by_value[value] = arr
+    return arr
+
+
 def _constant(value: Any, like: np.dtype | None) -> Tensor:
     """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
     kind = type(value)
     if kind is float or kind is int:  # bool is not int here, by design of type()
         if like is not None and like.kind == "f":
-            arr = np.asarray(value, dtype=like)  # as NumPy does with Python scalars: no upcast
+            arr = _scalar(value, like)  # as NumPy does with Python scalars: no upcast
         else:
             arr = _as_array(value, copy=False)
     elif kind is np.ndarray and value.ndim:
@@ -426,7 +509,7 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     node = None
-    if not ALTERED.count:  # no mode context open in any thread: the defaults, no lookup
+    if not ALTERED:  # no mode context open in any thread: the defaults, no lookup
         enabled, anomaly = True, False
     else:
         enabled, anomaly = STATE.enabled, STATE.anomaly

@@ -173,7 +173,7 @@ def lr_find(
     finally:
         model.compiled_loss, model.compiled_metrics, model.optimizer = saved_compiled
         for p, w, g in zip(params, saved_weights, saved_grads):
-            p.data[...] = w
+            p.assign_(w)
             p.grad = g
         opt.load_state_dict(saved_opt)
         for r, state in zip(rngs, saved_rngs):

@@ -342,7 +342,7 @@ class Module(Trainer, metaclass=_LayerType):
                                  f"{p.shape}, got an array of shape {a.shape}")
             arrays.append(a)
         for p, a in zip(own, arrays):
-            p.data[...] = a
+            p.assign_(a)
 
     def _label(self) -> str:
         path = self._path

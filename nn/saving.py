@@ -125,7 +125,7 @@ def load_state_dict(model: Any, state: Mapping[str, Any], strict: bool = True
             )
         updates.append((p, arr))
     for p, arr in updates:
-        p.data[...] = arr
+        p.assign_(arr)
     return missing, unexpected
 
 

@@ -14,6 +14,9 @@ NOT_FOR_DUALS = {
     "is_leaf", "op", "parents", "params",
     # the raw array: leaving the op table drops the tangent, so Dual spells it .primal/.numpy()
     "data",
+    # sanctioned in-place updates of a leaf, which make older graphs stale; a Dual has no
+    # graph, and d += x rebinds d to d + x as for any value without __iadd__
+    "assign_", "writable_data", "__iadd__", "__isub__", "__imul__", "__itruediv__",
     # a Tensor's label in rendered graphs; Duals are not drawn
     "name",
     # NumPy's conversion protocol belongs to the NumPy-interop work (ops/methods.py)

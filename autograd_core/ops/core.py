@@ -275,4 +275,5 @@ def _mask(condition: Any, like: Any) -> np.ndarray:
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return tuple(np.shape(x))
+    shape = getattr(x, "shape", None)  # a Tensor's own: np.shape would go through dispatch
+    return tuple(np.shape(x) if shape is None else shape)

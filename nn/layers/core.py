@@ -227,7 +227,7 @@ class Perceptron(Dense):
             raise ValueError(
                 f"{self._label()}: expected input width {self.input_dim}, got {X.shape[1]}"
             )
-        w, b = self.kernel.data[:, 0], self.bias.data  # views: the rule updates them in place
+        w, b = self.kernel.writable_data()[:, 0], self.bias.writable_data()  # updated in place
         y = y.astype(self.dtype)
         errors: list[int] = []
         for _ in range(int(epochs)):

@@ -11,7 +11,9 @@
 
 In every formula, g is the parameter's gradient (``p.grad``), t the number of steps this
 parameter has taken (1 on the first), lr the optimizer's current ``lr`` (a schedule may
-change it between steps). Updates are in place on ``p.data``, in the parameter's dtype; an
+change it between steps). Updates are in place on ``p.data`` (through ``p.writable_data()``,
+so a graph still holding the old values becomes stale instead of failing the step), in the
+parameter's dtype; an
 optimizer reads ``p.grad`` but never writes into it. Parameters whose ``grad`` is None, or
 whose ``requires_grad`` is False (frozen), are skipped. Defaults are PyTorch's whichever
 spelling is used. Gradient accumulation needs nothing special: ``backward()`` adds into

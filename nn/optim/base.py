@@ -222,7 +222,7 @@ class Optimizer:
                     raise ValueError(f"{name}: gradient of shape {g.shape} for parameter "
                                      f"{p.name or 'unnamed'} of shape {p.data.shape}")
                 state["step"] = state.get("step", 0) + 1
-                self.update_step(p.data, g, state)
+                self.update_step(p.writable_data(), g, state)
 
     def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         """Update the parameter array ``w`` in place from its gradient ``g`` and its state."""
