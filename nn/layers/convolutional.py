@@ -14,13 +14,12 @@ import numpy as np
 
 import autograd_core as ag
 
-from ..activations import ACTIVATIONS, activation_name, get_activation
-from ..init import InitializerLike, get_initializer
+from ..activations import ACTIVATIONS, activation_name
+from ..init import InitializerLike
 from ..module import Module
 from ..registry import serialize
-from ..regularizers import get_regularizer
 from ..seeding import SeedLike
-from .core import _as_input, _positive_int
+from .core import _as_input, _positive_int, set_kernel_options
 
 __all__ = ["Conv1D", "Conv2D", "conv_output_length", "normalize_tuple"]
 
@@ -91,15 +90,8 @@ class _Conv(Module):
         self.padding = check_padding(padding, owner)
         self.data_format = check_data_format(data_format, owner)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, f"{owner}: dilation_rate")
-        self.activation = get_activation(activation)
-        self._act = None if activation in (None, "linear") else self.activation
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = get_initializer(kernel_initializer)
-        self.bias_initializer = get_initializer(bias_initializer)
-        self.kernel_regularizer = get_regularizer(kernel_regularizer)
-        self.bias_regularizer = get_regularizer(bias_regularizer)
-        self.kernel: Any = None
-        self.bias: Any = None
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def _check_shape(self, input_shape: Any) -> None:
         if len(input_shape) != self.rank + 2:

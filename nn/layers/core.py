@@ -36,6 +36,22 @@ def _positive_int(value: Any, what: str) -> int:
     return int(value)
 
 
+def set_kernel_options(layer: Module, activation: Any, use_bias: bool,
+                       kernel_initializer: InitializerLike, bias_initializer: InitializerLike,
+                       kernel_regularizer: Any, bias_regularizer: Any) -> None:
+    """Keep the options of a layer with a kernel and a bias (Dense, Conv1D/2D) under Keras's
+    names; the weights themselves are made by ``build``."""
+    layer.activation = get_activation(activation)
+    layer._act = None if activation in (None, "linear") else layer.activation
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = get_initializer(kernel_initializer)
+    layer.bias_initializer = get_initializer(bias_initializer)
+    layer.kernel_regularizer = get_regularizer(kernel_regularizer)
+    layer.bias_regularizer = get_regularizer(bias_regularizer)
+    layer.kernel = None
+    layer.bias = None
+
+
 def _as_input(x: Any, dtype: np.dtype) -> Any:
     """``x`` in the layer's dtype: arrays are cast directly, Tensors (and Duals) by an op."""
     if isinstance(x, (ag.Tensor, ag.Dual)):
@@ -68,15 +84,8 @@ class Dense(Module):
     ) -> None:
         super().__init__(input_dim=input_dim, seed=seed, dtype=dtype, **kwargs)
         self.units = _positive_int(units, f"{type(self).__name__}: units")
-        self.activation = get_activation(activation)
-        self._act = None if activation in (None, "linear") else self.activation
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = get_initializer(kernel_initializer)
-        self.bias_initializer = get_initializer(bias_initializer)
-        self.kernel_regularizer = get_regularizer(kernel_regularizer)
-        self.bias_regularizer = get_regularizer(bias_regularizer)
-        self.kernel: Any = None
-        self.bias: Any = None
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def _kernel_columns(self) -> int:
         return self.units
