@@ -31,7 +31,7 @@ CUSTOM = textwrap.dedent('''
             return {**super().get_config(), "units": self.units}
 
     @nn.register_serializable(package="tests")
-    class Scale(nn.Layer):
+    class Rescale(nn.Layer):
         def __init__(self, factor=2.0, **kwargs):
             super().__init__(**kwargs)
             self.factor = factor
@@ -50,7 +50,7 @@ LOAD_AND_PREDICT = textwrap.dedent('''
     import sys
     import numpy as np
     sys.path.insert(0, sys.argv[3])
-    import custom_layers  # noqa: F401  (defines Residual and Scale)
+    import custom_layers  # noqa: F401  (defines Residual and Rescale)
     import nn
     model = nn.load_model(sys.argv[1])
     np.save(sys.argv[2], model.predict(np.load(sys.argv[2] + ".in.npy")))
@@ -84,7 +84,7 @@ def _models(custom):
     yield "mlp", nn.MLP([4, 8, 3], activation="relu")
     yield "functional", _functional()
     yield "subclassed", _built(custom.Residual(4))
-    yield "registered", nn.Model(scaled_in, nn.Dense(2)(custom.Scale(3.0)(scaled_in)))
+    yield "registered", nn.Model(scaled_in, nn.Dense(2)(custom.Rescale(3.0)(scaled_in)))
 
 
 def _built(model):
