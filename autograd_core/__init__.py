@@ -9,6 +9,7 @@ from .check import (
     format_op_table,
     gradcheck,
 )
+from .creation import ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .dual import Dual
 from .engine import backward
 from .files import atomic_write
@@ -107,16 +108,7 @@ from .ops import (
     var,
     where,
 )
-from .tensor import (
-    Tensor,
-    ones,
-    ones_like,
-    rand,
-    randn,
-    tensor,
-    zeros,
-    zeros_like,
-)
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 
