@@ -130,3 +130,17 @@ def test_a_model_that_does_not_fit_the_dataset_is_refused_before_training(
 def test_an_unknown_model_is_a_usage_error(capsys):
     status, _, err = run(capsys, "train", "--model", "rnn")
     assert status == 2 and "invalid choice: 'rnn'" in err and err.count("\n") == 1
+
+
+def test_cnn_reads_fashion_mnist_as_28x28_images_in_0_1(capsys, tmp_path,
+                                                        fake_fashion_mnist):
+    data = prepare_data("fashion_mnist", 0, None, str(fake_fashion_mnist), model="cnn")
+    assert data.X_train.shape == (120, 28, 28, 1) and data.X_test.shape == (30, 28, 28, 1)
+    assert data.X_train.max() == 1.0 and data.X_train.min() >= 0.0  # divided by 255
+    out = tmp_path / "run"
+    status, stdout, err = run(capsys, "train", "--model", "cnn", "--dataset", "fashion_mnist",
+                              "--fashion-mnist-path", str(fake_fashion_mnist), "--epochs",
+                              "1", "--hidden", "8", "--out", str(out))
+    assert status == 0, err
+    assert "CNN on (28, 28, 1)" in stdout and "test (30 samples)" in stdout
+    assert cli.run_config(out)["input_shape"] == [28, 28, 1]
