@@ -1,10 +1,12 @@
 """The ``autograd-core`` command (also ``python -m nn``).
 
     autograd-core train --dataset moons --hidden 16 16 --epochs 100   # train, save pictures
+    autograd-core train --model cnn --dataset digits --epochs 5       # a small CNN on images
     autograd-core graph runs/moons                                    # redraw a saved model
     autograd-core check                                               # check every op's rules
 
-``train`` fits an MLP with ``model.fit`` on standardised inputs (an 80/20 train/test split,
+``train`` fits a model (``--model``: an MLP on standardised features, a CNN on images, an
+LSTM on sequences; ``nn.cli_models``) with ``model.fit`` (an 80/20 train/test split,
 then 20% of the training part for validation) and writes into its output folder: the
 learning curves, the decision boundary (2-D data), the graph of one training step, the
 History and ``model.safetensors``: the whole model (``nn.load_model`` reads it) with the run's
@@ -40,9 +42,9 @@ from .callbacks import TensorBoard
 from .callbacks.progbar import terminal_width, wrap_items
 from .cli_checks import UsageError
 from .cli_data import DATASETS, Data, _state, prepare_data
+from .cli_models import MODELS, build_network, describe
 from .files import atomic_write
 from .losses import LOSSES, align_targets, get_loss
-from .models import MLP
 from .module import Module
 from .optim import get_optimizer
 
@@ -78,12 +80,14 @@ def _head(data: Data) -> dict[str, Any]:
             "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
 
 
-def build_model(config: dict[str, Any], seed: Any = None) -> MLP:
-    """The MLP that a ``model.json`` describes (weights freshly initialised)."""
-    sizes = [config["input_dim"], *config["hidden"], config["output_dim"]]
-    return MLP(sizes, activation=config["activation"],
-               output_activation=config["output_activation"], seed=seed,
-               dtype=np.dtype(config.get("dtype", "float32")))
+def build_model(config: dict[str, Any], seed: Any = None) -> Module:
+    """The network a run configuration (or an older run's ``model.json``, always an MLP)
+    describes, its weights freshly initialised."""
+    return build_network(config.get("model", "mlp"),
+                         config.get("input_shape", [config["input_dim"]]), config["hidden"],
+                         config["activation"], config["output_dim"],
+                         config["output_activation"], seed=seed,
+                         dtype=config.get("dtype", "float32"))
 
 
 def _checked(config: Any, source: Path) -> dict[str, Any]:
@@ -238,9 +242,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     checks.check_output_folder(out, "--out")
     if args.tensorboard is not None:
         checks.check_output_folder(Path(args.tensorboard), "--tensorboard")
-    generated = args.dataset in ("moons", "circles", "spirals", "xor", "blobs")
-    checks.check_sizes(args.hidden, "--hidden", samples=args.samples if generated else None)
-    data = prepare_data(args.dataset, args.seed, args.samples, args.fashion_mnist_path)
+    checks.check_model_dataset(args.model, args.dataset)
+    generated = args.dataset in ("moons", "circles", "spirals", "xor", "blobs", "adding")
+    checks.check_sizes(args.hidden, "--hidden", samples=args.samples if generated else None,
+                       features=40 if args.dataset == "adding" else 2)
+    data = prepare_data(args.dataset, args.seed, args.samples, args.fashion_mnist_path,
+                        model=args.model)
     if args.batch_size > len(data.X_train):
         raise UsageError(f"--batch-size {args.batch_size} is larger than the "
                          f"{len(data.X_train)} training samples")
@@ -249,7 +256,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     config: dict[str, Any] = {
         "format": MODEL_FORMAT,
         "version": MODEL_FORMAT_VERSION,
-        "input_dim": int(data.X_train.shape[1]),
+        "model": args.model,
+        "input_shape": [int(d) for d in data.X_train.shape[1:]],
+        "input_dim": int(np.prod(data.X_train.shape[1:])),
         "hidden": list(args.hidden),
         "activation": args.activation,
         **head,
@@ -269,7 +278,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     checks.check_sizes(sizes, "--hidden")
     model = build_model(config, seed=args.seed)
     n_val = len(data.X_train) - int(len(data.X_train) * 0.8)
-    say(_wrapped(f"{PROG} train: MLP {sizes} ({args.activation}, output "
+    what = describe(args.model, config["input_shape"], args.hidden, head["output_dim"])
+    say(_wrapped(f"{PROG} train: {what} ({args.activation}, output "
                  f"{head['output_activation'] or 'linear'}, loss {head['loss']}) on "
                  f"{args.dataset}: {len(data.X_train) - n_val} training, {n_val} validation, "
                  f"{len(data.X_test)} test samples; {args.optimizer} lr={args.lr}, "
@@ -316,7 +326,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if history.epoch and (p := _plot("learning curves",
                                      lambda: plot.plot_history(history, out / HISTORY_PNG))):
         files.append((p, "learning curves"))
-    if data.X_train.shape[1] == 2:
+    if data.X_train.ndim == 2 and data.X_train.shape[1] == 2:  # 2-D points only
         X_all = np.concatenate([data.X_train, data.X_test])
         y_all = np.concatenate([data.y_train, data.y_test])
         if data.task == "classification" and (p := _plot("decision boundary", lambda: (
@@ -357,7 +367,8 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     ds = config.get("dataset", {})
     data = prepare_data(ds.get("name"), int(ds.get("seed", 0)), ds.get("samples"),
                         args.fashion_mnist_path or ds.get("fashion_mnist_path"),
-                        config.get("scaler"), config.get("target_scaler"))
+                        config.get("scaler"), config.get("target_scaler"),
+                        model=config.get("model", "mlp"))
     n = int(config.get("graph_batch", 32))
     out = Path(args.out) if args.out is not None else Path(args.folder) / GRAPH_SVG
     if out.suffix.lower() != ".svg":
@@ -418,14 +429,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     sub = p.add_subparsers(dest="command", metavar="{train,graph,check}", required=True)
 
-    t = sub.add_parser("train", help="train an MLP and save curves, boundary, graph, weights",
-                       description="Train an MLP with model.fit on standardised inputs (80/20 "
+    t = sub.add_parser("train", help="train a model and save curves, boundary, graph, weights",
+                       description="Train an MLP, a CNN or an LSTM with model.fit (80/20 "
                        "train/test split) and save its pictures, weights and history.")
+    t.add_argument("--model", default="mlp", choices=MODELS,
+                   help="mlp: dense layers on standardised features (every dataset); cnn: "
+                   "two Conv2D+MaxPooling2D, then dense layers, on images (digits, "
+                   "fashion_mnist); lstm: an LSTM, then dense layers, on sequences (adding) "
+                   "(default: mlp)")
     t.add_argument("--dataset", default="moons", choices=list(DATASETS),
-                   help="moons, circles, spirals, xor and blobs are generated (no download); "
-                   "iris, breast_cancer, digits and diabetes need scikit-learn (default: moons)")
+                   help="moons, circles, spirals, xor, blobs and adding (sequences, regression) "
+                   "are generated (no download); iris, breast_cancer, digits and diabetes need "
+                   "scikit-learn (default: moons)")
     t.add_argument("--hidden", type=_positive(int), nargs="+", default=[16, 16],
-                   metavar="UNITS", help="hidden layer sizes (default: 16 16)")
+                   metavar="UNITS", help="hidden dense layer sizes (after the convolutions "
+                   "of a cnn; an lstm's first is its units) (default: 16 16)")
     t.add_argument("--activation", default="tanh", choices=HIDDEN_ACTIVATIONS,
                    help="hidden activation (default: tanh)")
     t.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,

@@ -6,6 +6,7 @@
   training, so a read-only folder or a path under a file fails at once, not after the run;
 - ``check_sizes``: a model or a generated dataset too large for this machine's memory is
   refused before anything is allocated;
+- ``check_model_dataset``: ``--model cnn`` wants images, ``--model lstm`` sequences;
 - ``check_config``: each field of a ``model.json`` read by ``graph``, named in the message;
 - ``NonFiniteGuard``: stops ``fit`` at the first batch whose loss is NaN or infinite and
   keeps the weights of the last epoch that ended finite, so that no NaN weights are saved.
@@ -27,7 +28,8 @@ import numpy as np
 
 from .callbacks import Callback
 
-__all__ = ["NonFiniteGuard", "UsageError", "check_config", "check_sizes", "max_nodes",
+__all__ = ["MODEL_DATASETS", "NonFiniteGuard", "UsageError", "check_config",
+           "check_model_dataset", "check_sizes", "max_nodes",
            "positive_int", "positive_number", "check_output_folder", "seed"]
 
 # the smallest graph autograd_core.viz.draw accepts (it refuses max_nodes < 3)
@@ -173,6 +175,25 @@ def check_sizes(sizes: Sequence[int], what: str, itemsize: int = 4,
                              f"{_bytes(need)}; this machine has {_bytes(memory)}")
 
 
+# ---- the model and the dataset ----
+
+# the datasets each model of `train --model` reads (mlp reads every dataset, flattened)
+MODEL_DATASETS: dict[str, tuple[str, ...]] = {
+    "cnn": ("digits", "fashion_mnist"),  # images (N, H, W, 1)
+    "lstm": ("adding",),  # sequences (N, T, F)
+}
+
+
+def check_model_dataset(model: str, dataset: str) -> None:
+    """Refuse a model that cannot read the dataset's samples (a CNN on 2-D points)."""
+    fits = MODEL_DATASETS.get(model)
+    if fits is not None and dataset not in fits:
+        kind = "an image" if model == "cnn" else "a sequence"
+        raise UsageError(f"--model {model} needs {kind} dataset ({', '.join(fits)}); "
+                         f"{dataset!r} is not one (use --model mlp for it)",
+                         where="autograd-core train")
+
+
 # ---- model.json ----
 
 
@@ -215,9 +236,18 @@ def check_config(config: Mapping[str, Any], path: Path, activations: Sequence[st
                          f"{samples!r}")
     if not isinstance(dataset.get("fashion_mnist_path") or "", str):
         raise UsageError(f"{path}: dataset 'fashion_mnist_path' must be null or a path")
+    model = config.get("model", "mlp")  # runs of older versions trained MLPs only
+    if model not in ("mlp", *MODEL_DATASETS):
+        raise bad("model", f"one of mlp, {', '.join(MODEL_DATASETS)}")
+    if model != "mlp":
+        shape = config.get("input_shape")
+        if not (isinstance(shape, list) and shape and all(_is_int(d) and d > 0 for d in shape)):
+            raise bad("input_shape", "a list of integers > 0")
+        if model == "lstm" and not hidden:
+            raise bad("hidden", "a list of integers > 0 (the first is the LSTM's units)")
     for key, width in (("scaler", config["input_dim"]), ("target_scaler", 1)):
-        if key == "target_scaler" and config.get(key) is None:
-            continue
+        if config.get(key) is None and (key == "target_scaler" or model != "mlp"):
+            continue  # images are scaled by their maximum, sequences are read as they are
         _check_scaler(config.get(key), width, lambda wanted, k=key: bad(k, wanted))
     check_sizes([config["input_dim"], *hidden, config["output_dim"]], f"{path}: 'hidden'",
                 itemsize=8 if config.get("dtype") == "float64" else 4)

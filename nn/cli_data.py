@@ -1,5 +1,8 @@
-"""The command line's datasets: loading, the 80/20 split and standardising, shared by
-``train`` and ``graph`` so that ``graph`` sees what ``train`` saw."""
+"""The command line's datasets: loading, the 80/20 split and scaling, shared by ``train``
+and ``graph`` so that ``graph`` sees what ``train`` saw.
+
+An MLP reads flat, standardised features; a CNN reads images (N, H, W, 1) divided by their
+maximum (16 for digits, 255 for Fashion-MNIST); an LSTM reads the sequences as they are."""
 
 from __future__ import annotations
 
@@ -27,6 +30,15 @@ def _xor(n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return datasets.xor(n_repeats=max(1, (n or 400) // 4), noise=0.15, seed=seed, shuffle=True)
 
 
+# the adding problem's sequence length: long enough to need memory, short enough to train fast
+ADDING_TIMESTEPS = 20
+
+
+def _adding(n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    X, y = datasets.adding_problem(n or 1000, timesteps=ADDING_TIMESTEPS, seed=seed)
+    return X, y[:, 0]
+
+
 def _bundled(load: Callable[[], tuple[np.ndarray, np.ndarray]]) -> Loader:
     def loader(n: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
         X, y = load()
@@ -49,6 +61,13 @@ DATASETS: dict[str, tuple[Loader | None, str]] = {
     "digits": (_bundled(datasets.load_digits), "classification"),
     "diabetes": (_bundled(datasets.load_diabetes), "regression"),
     "fashion_mnist": (None, "classification"),
+    "adding": (_adding, "regression"),  # sequences (N, 20, 2): the adding problem
+}
+
+# image datasets as (N, H, W, 1) for a CNN, and the maximum that scales them into [0, 1]
+IMAGES: dict[str, tuple[Loader | None, float]] = {
+    "digits": (_bundled(lambda: datasets.load_digits(as_images=True)), 16.0),
+    "fashion_mnist": (None, 255.0),
 }
 
 
@@ -56,10 +75,10 @@ class Data:
     """A dataset split and standardised for training: what `train` and `graph` share."""
 
     def __init__(self, X_train: np.ndarray, X_test: np.ndarray, y_train: np.ndarray,
-                 y_test: np.ndarray, scaler: StandardScaler, task: str,
+                 y_test: np.ndarray, scaler: StandardScaler | None, task: str,
                  target_scaler: StandardScaler | None = None) -> None:
         self.X_train, self.X_test, self.y_train, self.y_test = X_train, X_test, y_train, y_test
-        self.scaler = scaler
+        self.scaler = scaler  # None: images divided by their maximum, or raw sequences
         self.task = task
         self.target_scaler = target_scaler  # regression targets are standardised too
 
@@ -68,10 +87,12 @@ class Data:
         return int(max(self.y_train.max(), self.y_test.max())) + 1
 
 
-def _fashion_mnist(path: str | None, n: int | None, seed: int) -> tuple[np.ndarray, ...]:
-    (X_train, y_train), (X_test, y_test) = datasets.load_fashion_mnist(path)
-    X_train = X_train.reshape(len(X_train), -1) / 255.0
-    X_test = X_test.reshape(len(X_test), -1) / 255.0
+def _fashion_mnist(path: str | None, n: int | None, seed: int,
+                   images: bool = False) -> tuple[np.ndarray, ...]:
+    (X_train, y_train), (X_test, y_test) = datasets.load_fashion_mnist(path, as_images=images)
+    X_train, X_test = X_train / 255.0, X_test / 255.0
+    if not images:
+        X_train, X_test = X_train.reshape(len(X_train), -1), X_test.reshape(len(X_test), -1)
     if n is not None and n < len(X_train):
         X_train, y_train = random_subset(X_train, y_train, n=n, seed=seed)
     return X_train, X_test, y_train.astype(np.int64), y_test.astype(np.int64)
@@ -89,9 +110,12 @@ def _scaler(X: np.ndarray, state: dict[str, Any] | None) -> StandardScaler:
 def prepare_data(dataset: str, seed: int = 0, samples: int | None = None,
                  fashion_mnist_path: str | None = None,
                  scaler_state: dict[str, Any] | None = None,
-                 target_scaler_state: dict[str, Any] | None = None) -> Data:
-    """Load ``dataset``, split it 80/20 (Fashion-MNIST: its own test set) and standardise it
-    (regression targets too, so one learning rate suits every dataset).
+                 target_scaler_state: dict[str, Any] | None = None,
+                 model: str = "mlp") -> Data:
+    """Load ``dataset`` for ``model``, split it 80/20 (Fashion-MNIST: its own test set) and
+    scale it: standardised features for ``mlp``, images divided by their maximum for
+    ``cnn``, raw sequences for ``lstm``; regression targets are standardised for every
+    model, so one learning rate suits every dataset.
 
     The same arguments give the same arrays, so ``graph`` sees what ``train`` saw; saved
     scaler states (``{"mean", "scale"}``) scale by them instead of refitting.
@@ -99,19 +123,28 @@ def prepare_data(dataset: str, seed: int = 0, samples: int | None = None,
     if dataset not in DATASETS:
         raise UsageError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
     loader, task = DATASETS[dataset]
+    if model == "cnn":
+        loader = IMAGES[dataset][0]
     try:
         if loader is None:
-            X_train, X_test, y_train, y_test = _fashion_mnist(fashion_mnist_path, samples, seed)
+            X_train, X_test, y_train, y_test = _fashion_mnist(
+                fashion_mnist_path, samples, seed, images=model == "cnn")
         else:
             X, y = loader(samples, seed)
+            if model == "cnn":
+                X = X / IMAGES[dataset][1]
+            elif model == "mlp":
+                X = X.reshape(len(X), -1)
             stratify = y if task == "classification" else None
             X_train, X_test, y_train, y_test = train_test_split(
                 X, y, test_size=0.2, seed=seed, stratify=stratify)
     except (OSError, ImportError, ValueError) as e:
         # a missing file, a missing extra, a damaged download: the user's to fix
         raise UsageError(f"cannot load dataset {dataset!r}: {e}") from e
-    scaler = _scaler(X_train, scaler_state)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    scaler = None
+    if model == "mlp":
+        scaler = _scaler(X_train, scaler_state)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     if task == "classification":
         return Data(X_train, X_test, y_train, y_test, scaler, task)
     target = _scaler(y_train[:, None], target_scaler_state)
@@ -120,5 +153,7 @@ def prepare_data(dataset: str, seed: int = 0, samples: int | None = None,
     return Data(X_train, X_test, y_train, y_test, scaler, task, target)
 
 
-def _state(scaler: StandardScaler) -> dict[str, list[float]]:
+def _state(scaler: StandardScaler | None) -> dict[str, list[float]] | None:
+    if scaler is None:
+        return None
     return {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}

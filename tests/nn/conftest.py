@@ -1,5 +1,6 @@
 """Fixtures for the nn tests: finite-difference gradient checks (reverse mode against central
-differences). Fixtures rather than a helper module, because tests import in importlib mode."""
+differences), tiny Fashion-MNIST files. Fixtures rather than a helper module, because tests
+import in importlib mode."""
 
 from __future__ import annotations
 
@@ -71,3 +72,25 @@ def fd_check() -> Callable[..., None]:
 def check_grad() -> Callable[..., None]:
     """``check_grad(f, *arrays, dual=False)``: see ``check_function``."""
     return check_function
+
+
+@pytest.fixture
+def fake_fashion_mnist(tmp_path):
+    """A folder of four tiny IDX files in Fashion-MNIST's layout (class k lights up image row
+    k): 120 training and 30 test images."""
+    import gzip
+    import struct
+
+    folder = tmp_path / "fashion"
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for split, n in (("train", 120), ("t10k", 30)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 50, (n, 28, 28)).astype(np.uint8)
+        images[np.arange(n), labels, :] = 255
+        for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
+            header = bytes([0, 0, 8, array.ndim]) + b"".join(
+                struct.pack(">I", d) for d in array.shape)
+            with gzip.open(folder / f"{split}-{kind}-ubyte.gz", "wb") as f:
+                f.write(header + array.tobytes())
+    return folder

@@ -306,27 +306,9 @@ def test_batch_larger_than_the_training_set_is_refused(capsys, tmp_path):
     assert status == 2 and "--batch-size 64 is larger than the 16 training samples" in err
 
 
-def _fake_fashion_mnist(folder: Path) -> None:
-    """Four tiny IDX files in Fashion-MNIST's layout (class k lights up image row k)."""
-    import gzip
-    import struct
-
-    rng = np.random.default_rng(0)
-    folder.mkdir()
-    for split, n in (("train", 120), ("t10k", 30)):
-        labels = rng.integers(0, 10, n).astype(np.uint8)
-        images = rng.integers(0, 50, (n, 28, 28)).astype(np.uint8)
-        images[np.arange(n), labels, :] = 255
-        for kind, array in (("images-idx3", images), ("labels-idx1", labels)):
-            header = bytes([0, 0, 8, array.ndim]) + b"".join(
-                struct.pack(">I", d) for d in array.shape)
-            with gzip.open(folder / f"{split}-{kind}-ubyte.gz", "wb") as f:
-                f.write(header + array.tobytes())
-
-
 @needs_dot
-def test_fashion_mnist_from_a_folder_trains_and_redraws(capsys, tmp_path, monkeypatch):
-    _fake_fashion_mnist(tmp_path / "fashion")
+def test_fashion_mnist_from_a_folder_trains_and_redraws(capsys, tmp_path, monkeypatch,
+                                                        fake_fashion_mnist):
     monkeypatch.chdir(tmp_path)  # a relative --fashion-mnist-path, saved as an absolute one
     status, stdout, _ = run(capsys, "train", "--dataset", "fashion_mnist", "--fashion-mnist-path",
                             "fashion", "--epochs", "2", "--out", "run", "--verbose", "2")
