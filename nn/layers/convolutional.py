@@ -14,12 +14,11 @@ import numpy as np
 
 import autograd_core as ag
 
-from ..activations import ACTIVATIONS, activation_name
+from ..activations import activation_name
 from ..init import InitializerLike
 from ..module import Module
-from ..registry import serialize
 from ..seeding import SeedLike
-from .core import _as_input, _positive_int, set_kernel_options
+from .core import _as_input, _positive_int, kernel_options_config, set_kernel_options
 
 __all__ = ["Conv1D", "Conv2D", "conv_output_length", "normalize_tuple"]
 
@@ -142,12 +141,7 @@ class _Conv(Module):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": serialize(self.activation, ACTIVATIONS),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize(self.kernel_initializer),
-            "bias_initializer": serialize(self.bias_initializer),
-            "kernel_regularizer": serialize(self.kernel_regularizer),
-            "bias_regularizer": serialize(self.bias_regularizer),
+            **kernel_options_config(self),
         }
 
     def extra_repr(self) -> str:

@@ -52,6 +52,18 @@ def set_kernel_options(layer: Module, activation: Any, use_bias: bool,
     layer.bias = None
 
 
+def kernel_options_config(layer: Module) -> dict[str, Any]:
+    """The config entries of what ``set_kernel_options`` keeps, under Keras's keys."""
+    return {
+        "activation": serialize(layer.activation, ACTIVATIONS),
+        "use_bias": layer.use_bias,
+        "kernel_initializer": serialize(layer.kernel_initializer),
+        "bias_initializer": serialize(layer.bias_initializer),
+        "kernel_regularizer": serialize(layer.kernel_regularizer),
+        "bias_regularizer": serialize(layer.bias_regularizer),
+    }
+
+
 def _as_input(x: Any, dtype: np.dtype) -> Any:
     """``x`` in the layer's dtype: arrays are cast directly, Tensors (and Duals) by an op."""
     if isinstance(x, (ag.Tensor, ag.Dual)):
@@ -131,12 +143,7 @@ class Dense(Module):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": serialize(self.activation, ACTIVATIONS),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize(self.kernel_initializer),
-            "bias_initializer": serialize(self.bias_initializer),
-            "kernel_regularizer": serialize(self.kernel_regularizer),
-            "bias_regularizer": serialize(self.bias_regularizer),
+            **kernel_options_config(self),
         }
 
     def extra_repr(self) -> str:
