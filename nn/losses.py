@@ -119,8 +119,8 @@ def _reduce(
         w = sw if w is None else w * sw
     if w is not None:
         per_sample = per_sample * np.asarray(w, dtype=per_sample.dtype)
-    total = per_sample.sum()
-    return total / per_sample.size if average else total
+    # mean is one node and the same float as sum() / size
+    return ag.mean(per_sample) if average else per_sample.sum()
 
 
 def _last_axis(elem: ag.Tensor, how: str = "mean") -> ag.Tensor:
@@ -218,10 +218,10 @@ def _check_same_shape(name: str, t: np.ndarray, p: ag.Tensor) -> None:
 
 def _categorical(name: str, onehot: Any, p: ag.Tensor, from_logits: bool) -> ag.Tensor:
     if from_logits:
-        log_q = ag.log_softmax(p, axis=-1)
-    else:
-        q = p / p.sum(axis=-1, keepdims=True)  # Keras rescales so each row sums to 1
-        log_q = ag.log(ag.clip(q, EPSILON, 1.0 - EPSILON))
+        # one fused node, the same floats as -(log_softmax(p) * onehot).sum(-1)
+        return ag.softmax_cross_entropy(p, onehot, axis=-1)
+    q = p / p.sum(axis=-1, keepdims=True)  # Keras rescales so each row sums to 1
+    log_q = ag.log(ag.clip(q, EPSILON, 1.0 - EPSILON))
     return -(log_q * onehot).sum(axis=-1)
 
 
