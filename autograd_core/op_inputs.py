@@ -185,7 +185,15 @@ def _matmul(src: Any) -> tuple[list, dict]:
 def _linear(src: Any) -> tuple[list, dict]:
     n, m = src.integers(1, 4), src.integers(1, 4)
     lead = draw_shape(src, 0, 2, 1, 3)
-    return [draw_array(src, lead + (n,)), draw_array(src, (n, m)), draw_array(src, (m,))], {}
+    x, w, b = draw_array(src, lead + (n,)), draw_array(src, (n, m)), draw_array(src, (m,))
+    activation = src.sampled_from([None, "relu", "leaky_relu", "elu", "sigmoid", "tanh"])
+    params: dict[str, Any] = {} if activation is None else {"activation": activation}
+    if activation in ("relu", "leaky_relu", "elu"):
+        if np.min(np.abs(x @ w + b)) < 1e-2:  # rare: a kink within reach of the differences
+            params["activation"] = "tanh"
+        elif activation != "relu":
+            params["alpha"] = src.sampled_from([0.2, 1.0] if activation == "elu" else [0.01, 0.2])
+    return [x, w, b], params
 
 
 def _power(src: Any) -> tuple[list, dict]:

@@ -151,6 +151,23 @@ def applied(fn: Activation, x: Any, **kwargs: Any) -> Any:
     return ag.viz.mark_composite(out, (x,), activation_name(fn))
 
 
+# activations that ``autograd_core.linear`` can fuse into the dense node, with the arguments
+# that give this module's defaults (Keras's leaky_relu slope is 0.2, the engine's 0.01)
+_FUSED: dict[Activation, dict[str, Any]] = {
+    relu: {"activation": "relu"},
+    sigmoid: {"activation": "sigmoid"},
+    tanh: {"activation": "tanh"},
+    elu: {"activation": "elu", "alpha": 1.0},
+    leaky_relu: {"activation": "leaky_relu", "alpha": 0.2},
+}
+
+
+def fused_form(fn: Activation | None) -> dict[str, Any] | None:
+    """The keywords of ``ag.linear`` that apply ``fn`` inside the dense node (one node, and no
+    pre-activation kept for backward), or None when ``fn`` has no fused form."""
+    return _FUSED.get(fn)
+
+
 def get_activation(identifier: str | Activation | None) -> Activation:
     """An activation function from its name, a function (returned as is) or None (linear)."""
     if identifier is None:

@@ -72,6 +72,18 @@ def _window_sum(g, shape, window, strides, dilation):
     return result
 
 
+def _activations(name, alpha):
+    """The activations linear can fuse, written independently of the op table."""
+    return {
+        None: lambda z: z,
+        "relu": lambda z: z * (z > 0),
+        "leaky_relu": lambda z: np.where(z > 0, z, alpha * z),
+        "elu": lambda z: np.where(z > 0, z, alpha * (np.exp(z) - 1)),
+        "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+        "tanh": lambda z: 1 - 2 / (np.exp(2 * z) + 1),
+    }[name]
+
+
 REFERENCES = {
     "add": lambda x, y: x + y,
     "subtract": lambda x, y: x - y,
@@ -100,7 +112,8 @@ REFERENCES = {
     "astype": lambda x, dtype: np.array(x, dtype=dtype),
     "matmul": lambda x, y: np.einsum("...ij,...jk->...ik", np.atleast_2d(x), y[..., None]
                                      if y.ndim == 1 else y).reshape(np.matmul(x, y).shape),
-    "linear": lambda x, w, b: np.einsum("...i,ij->...j", x, w) + b,
+    "linear": lambda x, w, b, activation=None, alpha=None: _activations(activation, alpha)(
+        np.einsum("...i,ij->...j", x, w) + b),
     "sum": lambda x, axis, keepdims: np.add.reduce(x, axis=axis, keepdims=keepdims),
     "mean": lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
     "max": lambda x, axis, keepdims: np.amax(x, axis=axis, keepdims=keepdims),

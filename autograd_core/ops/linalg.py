@@ -1,4 +1,4 @@
-"""Linear algebra primitives: matmul and the fused dense layer."""
+"""Linear algebra primitives: matmul, the fused dense layer (with its activation), einsum."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import builtins
 import math
 import string
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .core import _raw, primitive
-from .elementwise import multiply
+from .core import OPS, Rule, _mask, _raw, primitive
+from .elementwise import _elu, _sigmoid, multiply, relu, sigmoid, tanh, where
 from .shape import reshape, transpose
 
 # ---- linear algebra ----
@@ -54,46 +54,128 @@ matmul = primitive(
 )
 
 
+# ---- the dense layer fused into one node: activation(x @ w + b) ----
+
+# activations whose slope can be read from their output alone, so the fused node keeps only
+# its output and never the pre-activation z (for elu and leaky_relu when alpha >= 0: then
+# out > 0 exactly where z > 0)
+FUSED_ACTIVATIONS = ("relu", "leaky_relu", "elu", "sigmoid", "tanh")
 
 
-def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _activate(z: np.ndarray, activation: str | None, alpha: float | None) -> np.ndarray:
+    """The activation's forward, on z that the fused forward owns (in place where it can);
+    the same floats as the activation's own primitive."""
+    if activation is None:
+        return z
+    if activation == "relu":
+        return np.maximum(z, 0, out=z)
+    if activation == "tanh":
+        return np.tanh(z, out=z)
+    if activation == "sigmoid":
+        return _sigmoid(z)
+    if activation == "elu":
+        return _elu(z, alpha)
+    return np.where(z > 0, z, z * alpha)  # leaky_relu
+
+
+def _through_activation(g: Any, out: Any, activation: str | None, alpha: float | None) -> Any:
+    """``g`` times the activation's slope at z, read from ``out``: each expression is the one
+    its own primitive's rule uses, so the fused gradients equal the unfused ones exactly."""
+    if activation is None:
+        return g
+    if activation == "relu":
+        return g * (_raw(out) > 0)
+    if activation == "tanh":
+        return g * (1 - out * out)
+    if activation == "sigmoid":
+        return g * out * (1 - out)
+    if activation == "elu":  # below 0, d/dz alpha*(e^z - 1) = out + alpha
+        return where(_raw(out) > 0, g, g * (out + alpha))
+    return g * _mask(np.where(_raw(out) > 0, 1.0, alpha), out)  # leaky_relu
+
+
+def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, activation: str | None = None,
+            alpha: float | None = None) -> np.ndarray:
     if np.ndim(w) != 2 or np.shape(x)[-1:] != np.shape(w)[:1]:
         raise ValueError(
-            f"x of shape {np.shape(x)} and weight of shape {np.shape(w)} do not fit: "
+            f"linear: x of shape {np.shape(x)} and weight of shape {np.shape(w)} do not fit: "
             "expected x (..., n) and weight (n, m)"
         )
     out = np.matmul(x, w)
     out += b  # in place: the fused layer skips one temporary
-    return out
+    return _activate(out, activation, alpha)
 
 
-def _linear_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any) -> Any:
+def _linear_vjp_x(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+                  alpha: float | None = None) -> Any:
+    return _through_activation(g, out, activation, alpha) @ w.T
+
+
+def _linear_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+                  alpha: float | None = None) -> Any:
+    g = _through_activation(g, out, activation, alpha)
     if x.ndim == 2:
         return x.T @ g
     # every leading axis of x is a sample: fold them into one matmul
     return x.reshape(-1, w.shape[0]).T @ g.reshape(-1, w.shape[1])
 
 
-# the dense layer fused into one node: x @ w + b, with x (..., n), w (n, m) and b (m,)
+def _linear_vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+                  alpha: float | None = None) -> Any:
+    return _through_activation(g, out, activation, alpha)
+
+
+def _linear_jvp(tangent_of_z: Callable[..., Any]) -> Rule:
+    def jvp(d: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+            alpha: float | None = None) -> Any:
+        return _through_activation(tangent_of_z(d, x, w), out, activation, alpha)
+    return jvp
+
+
+# x (..., n), w (n, m), b (m,); ``activation`` (one of FUSED_ACTIVATIONS) is optional
 linear_p = primitive(
     "linear", _linear,
-    vjp=(lambda g, out, x, w, b: g @ w.T,
-         _linear_vjp_w,
-         lambda g, out, x, w, b: g),
-    jvp=(lambda dx, out, x, w, b: dx @ w,
-         lambda dw, out, x, w, b: x @ dw,
-         lambda db, out, x, w, b: db),
+    vjp=(_linear_vjp_x, _linear_vjp_w, _linear_vjp_b),
+    jvp=(_linear_jvp(lambda dx, x, w: dx @ w),
+         _linear_jvp(lambda dw, x, w: x @ dw),
+         _linear_jvp(lambda db, x, w: db)),
 )
 
 
 # ---- composites ----
 
+_DEFAULT_ALPHA = {"elu": 1.0, "leaky_relu": 0.01}  # as ag.elu and ag.leaky_relu
 
-def linear(x: Any, w: Any, b: Any = None) -> Any:
-    """The dense layer ``x @ w + b`` as one node (``b`` optional)."""
-    if b is None:
-        return matmul(x, w)
-    return linear_p(x, w, b)
+
+def linear(x: Any, w: Any, b: Any = None, activation: str | None = None,
+           alpha: float | None = None) -> Any:
+    """The dense layer ``activation(x @ w + b)`` as one node (``b`` and ``activation``
+    optional; ``alpha`` for elu and leaky_relu)."""
+    if activation is not None and activation not in FUSED_ACTIVATIONS:
+        raise ValueError(f"linear: activation must be None or one of {FUSED_ACTIVATIONS}, "
+                         f"got {activation!r}")
+    if activation not in _DEFAULT_ALPHA:
+        if alpha is not None:
+            raise ValueError(f"linear: alpha is for elu and leaky_relu, not {activation!r}")
+    else:
+        alpha = _DEFAULT_ALPHA[activation] if alpha is None else float(alpha)
+        if not alpha >= 0:
+            raise ValueError(
+                f"linear: activation {activation!r} with alpha={alpha}: the fused rule reads "
+                "the slope from the output, which needs alpha >= 0; apply "
+                f"ag.{activation}(linear(x, w, b), alpha) instead"
+            )
+    if b is None:  # no fused form without a bias: two nodes
+        out = matmul(x, w)
+        if activation is None:
+            return out
+        act = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}.get(activation)
+        return act(out) if act else OPS[activation](out, alpha=alpha)
+    if activation is None:
+        return linear_p(x, w, b)
+    if alpha is None:
+        return linear_p(x, w, b, activation=activation)
+    return linear_p(x, w, b, activation=activation, alpha=alpha)
 
 
 # ---- linear algebra: einsum and the products built on matmul (issue 13) ----

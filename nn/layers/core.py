@@ -2,7 +2,8 @@
 
 Weights use Keras's layout and names: ``kernel`` of shape (input_dim, units) and ``bias`` of
 shape (units,), so a layer computes ``activation(x @ kernel + bias)``, fused into one
-``autograd_core.linear`` node. A layer builds its weights as soon as its input width is known:
+``autograd_core.linear`` node (the activation too, when it is relu, sigmoid, tanh, elu or
+leaky_relu). A layer builds its weights as soon as its input width is known:
 from ``input_dim``/``input_shape``, from the previous layer of a ``Sequential``, or from its
 first input.
 
@@ -20,7 +21,15 @@ import numpy as np
 
 import autograd_core as ag
 
-from ..activations import ACTIVATIONS, activation_name, applied, get_activation, sign, step
+from ..activations import (
+    ACTIVATIONS,
+    activation_name,
+    applied,
+    fused_form,
+    get_activation,
+    sign,
+    step,
+)
 from ..init import InitializerLike, get_initializer
 from ..module import Module
 from ..registry import serialize
@@ -119,7 +128,9 @@ class Dense(Module):
                                         self.bias_regularizer)
         super().build(input_shape)
 
-    def _affine(self, x: Any) -> Any:
+    def _affine(self, x: Any, fused: dict[str, Any] | None = None) -> Any:
+        """``x @ kernel + bias`` as one node (with the activation when ``fused`` gives its
+        ``ag.linear`` keywords), after checking x's width."""
         x = _as_input(x, self.dtype)
         if x.ndim == 0:
             raise ValueError(f"{self._label()}: expects inputs of shape (..., width), got a scalar")
@@ -130,9 +141,14 @@ class Dense(Module):
                 f"{self._label()}: expected input width {self.kernel.shape[0]}, got width "
                 f"{x.shape[-1]} (input shape {tuple(x.shape)}, kernel shape {self.kernel.shape})"
             )
-        return ag.linear(x, self.kernel, self.bias)
+        return ag.linear(x, self.kernel, self.bias, **(fused or {}))
 
     def forward(self, x: Any) -> Any:
+        # relu, sigmoid, tanh, elu, leaky_relu: inside the linear node, so that backward keeps
+        # the output alone (the same floats as the two-node form)
+        fused = fused_form(self._act) if self.use_bias else None
+        if fused is not None:
+            return self._affine(x, fused)
         out = self._affine(x)
         return out if self._act is None else applied(self._act, out)
 

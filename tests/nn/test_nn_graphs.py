@@ -156,7 +156,7 @@ def test_the_training_step_names_X_and_y_and_boxes_the_loss(run_folder):
     assert "X" in text and "y" in text and "const" not in text  # titles of the nodes
     assert "loss = binary_crossentropy" in text
     assert any(t.startswith("10 ops: clip, log") for t in text)  # the box lists its ops
-    assert "layers.0.kernel" in text and "tanh" in text
+    assert "layers.0.kernel" in text and "activation='tanh'" in text  # fused into linear
     assert width < height and width < 1000  # top to bottom: fits a page width
 
 

@@ -58,7 +58,31 @@ def test_dense_is_one_fused_linear_node():
     layer = Dense(2, input_dim=3)
     out = layer(Tensor(np.ones((4, 3), dtype=np.float32), requires_grad=True))
     assert out.op == "linear"
-    assert Dense(2, activation="relu", input_dim=3)(np.ones((1, 3))).parents[0].op == "linear"
+    # relu, sigmoid, tanh, elu and leaky_relu go inside the node too; softmax comes after it
+    relu = Dense(2, activation="relu", input_dim=3)(np.ones((1, 3)))
+    assert relu.op == "linear" and relu.params == {"activation": "relu"}
+    leaky = Dense(2, activation="leaky_relu", input_dim=3)(np.ones((1, 3)))
+    assert leaky.params == {"activation": "leaky_relu", "alpha": 0.2}  # Keras's slope
+    assert Dense(2, activation="softmax", input_dim=3)(np.ones((1, 3))).parents[0].op == "linear"
+    no_bias = Dense(2, activation="tanh", use_bias=False, input_dim=3)(np.ones((1, 3)))
+    assert no_bias.op == "tanh" and no_bias.parents[0].op == "matmul"
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "elu", "leaky_relu"])
+def test_dense_fused_activation_is_the_two_node_form_bit_for_bit(activation):
+    layer = Dense(5, activation=activation, input_dim=3, seed=0, bias_initializer="normal")
+    x = Tensor(_x((4, 3), seed=1).astype(np.float32), requires_grad=True)
+    out = layer(x)
+    g = _x((4, 5), seed=2).astype(np.float32)
+    out.backward(g)
+    fused = [x.grad, layer.kernel.grad, layer.bias.grad]
+    for t in (x, layer.kernel, layer.bias):
+        t.grad = None
+    ref = layer.activation(layer._affine(x))  # the layer's own function after a plain linear
+    np.testing.assert_array_equal(out.data, ref.data)
+    ref.backward(g)
+    for a, b in zip(fused, [x.grad, layer.kernel.grad, layer.bias.grad]):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_dense_without_bias_and_leading_axes():
