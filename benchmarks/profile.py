@@ -157,9 +157,7 @@ def mlp_memory(batch: int = 1024) -> None:
         base = tracemalloc.get_traced_memory()[0]
         h: Any = X
         for i in range(3):
-            h = ag.linear(h, w[i], b[i])
-            if i < 2:
-                h = ag.relu(h)
+            h = ag.linear(h, w[i], b[i], activation="relu" if i < 2 else None)
         loss = ag.softmax_cross_entropy(h, Y).mean()
         nodes = topological_order(loss)
         graph_bytes[0] = sum(t.data.nbytes for t in nodes if t._op is not None)
