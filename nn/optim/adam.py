@@ -14,7 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .base import Optimizer, _check_nonneg, betas_of, decay_of, lr_of, one_of
+from .base import Optimizer, _check_nonneg, betas_of, decay_of, lr_of, one_of, zeros_state
 
 
 class _AdamBase(Optimizer):
@@ -93,14 +93,14 @@ class Adam(_AdamBase):
         g = self._decay(w, g)
         beta1, beta2 = self.betas
         t = state["step"]
-        m = state.setdefault("exp_avg", np.zeros_like(w))
-        v = state.setdefault("exp_avg_sq", np.zeros_like(w))
+        m = zeros_state(state, "exp_avg", w)
+        v = zeros_state(state, "exp_avg_sq", w)
         m *= beta1
         m += (1 - beta1) * g
         v *= beta2
         v += (1 - beta2) * g * g
         if self.amsgrad:
-            v_max = state.setdefault("max_exp_avg_sq", np.zeros_like(w))
+            v_max = zeros_state(state, "max_exp_avg_sq", w)
             np.maximum(v_max, v, out=v_max)
             v = v_max
         # sqrt(v^) + eps with v^ = v / (1 - beta2^t); lr / (1 - beta1^t) folds in m^
@@ -180,8 +180,8 @@ class Nadam(_AdamBase):
         mu = beta1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
         mu_product = state["mu_product"] = state.get("mu_product", 1.0) * mu
-        m = state.setdefault("exp_avg", np.zeros_like(w))
-        v = state.setdefault("exp_avg_sq", np.zeros_like(w))
+        m = zeros_state(state, "exp_avg", w)
+        v = zeros_state(state, "exp_avg_sq", w)
         m *= beta1
         m += (1 - beta1) * g
         v *= beta2
@@ -209,8 +209,8 @@ class Adamax(_AdamBase):
         beta1, beta2 = self.betas
         if self.weight_decay:
             g = g + self.weight_decay * w
-        m = state.setdefault("exp_avg", np.zeros_like(w))
-        u = state.setdefault("exp_inf", np.zeros_like(w))
+        m = zeros_state(state, "exp_avg", w)
+        u = zeros_state(state, "exp_inf", w)
         m *= beta1
         m += (1 - beta1) * g
         u *= beta2

@@ -9,7 +9,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .base import Optimizer, _check_beta, _check_nonneg, decay_of, lr_of, one_of
+from .base import Optimizer, _check_beta, _check_nonneg, decay_of, lr_of, one_of, zeros_state
 
 
 class RMSprop(Optimizer):
@@ -56,11 +56,11 @@ class RMSprop(Optimizer):
     def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * w
-        v = state.setdefault("square_avg", np.zeros_like(w))
+        v = zeros_state(state, "square_avg", w)
         v *= self.alpha
         v += (1 - self.alpha) * g * g
         if self.centered:
-            a = state.setdefault("grad_avg", np.zeros_like(w))
+            a = zeros_state(state, "grad_avg", w)
             a *= self.alpha
             a += (1 - self.alpha) * g
             denom = np.sqrt(v - a * a)
@@ -68,7 +68,7 @@ class RMSprop(Optimizer):
             denom = np.sqrt(v)
         denom += self.eps
         if self.momentum:
-            b = state.setdefault("momentum_buffer", np.zeros_like(w))
+            b = zeros_state(state, "momentum_buffer", w)
             b *= self.momentum
             b += g / denom
             w -= self.lr * b
@@ -158,8 +158,8 @@ class Adadelta(Optimizer):
     def update_step(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
         if self.weight_decay:
             g = g + self.weight_decay * w
-        v = state.setdefault("square_avg", np.zeros_like(w))
-        u = state.setdefault("acc_delta", np.zeros_like(w))
+        v = zeros_state(state, "square_avg", w)
+        u = zeros_state(state, "acc_delta", w)
         v *= self.rho
         v += (1 - self.rho) * g * g
         d = np.sqrt(u + self.eps)

@@ -14,6 +14,16 @@ import autograd_core as ag
 
 from .clipping import _grad_array, _scaled_to_norm
 
+
+def zeros_state(state: dict[str, Any], key: str, like: np.ndarray) -> np.ndarray:
+    """``state[key]``, made as zeros of ``like``'s shape and dtype on its first use (not
+    ``state.setdefault(key, np.zeros_like(w))``, which allocates on every step)."""
+    buf = state.get(key)
+    if buf is None:
+        buf = state[key] = np.zeros_like(like)
+    return buf
+
+
 # ---- argument checks and the two spellings ----
 
 
@@ -218,9 +228,9 @@ class Optimizer:
             for p, g, state in zip(self.params, self._gradients(), self.state):
                 if g is None:
                     continue
-                if g.shape != p.data.shape:
+                if g.shape != p.shape:  # .shape, not .data.shape: no guard bookkeeping
                     raise ValueError(f"{name}: gradient of shape {g.shape} for parameter "
-                                     f"{p.name or 'unnamed'} of shape {p.data.shape}")
+                                     f"{p.name or 'unnamed'} of shape {p.shape}")
                 state["step"] = state.get("step", 0) + 1
                 self.update_step(p.writable_data(), g, state)
 
