@@ -155,7 +155,7 @@ class Trainer:
         x, y, sample_weight = batch
         y_pred = self(x)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        value = float(loss.data)
+        value = loss.item()  # .item(), not .data: no read-only loan of a live graph's array
         acc = self._accumulation
         (loss if acc is None or acc.k == 1 else loss * (1.0 / acc.k)).backward()
         if acc is None or acc.step_now:
@@ -174,7 +174,7 @@ class Trainer:
         without a graph); the batch's logs."""
         x, y, sample_weight = batch
         y_pred = self(x)
-        value = float(self.compute_loss(x, y, y_pred, sample_weight).data)
+        value = self.compute_loss(x, y, y_pred, sample_weight).item()
         self.compute_metrics(x, y, y_pred, sample_weight, value)
         return {"loss": value}
 
