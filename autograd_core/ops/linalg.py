@@ -122,7 +122,10 @@ def _linear_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | No
 
 def _linear_vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
                   alpha: float | None = None) -> Any:
-    return _through_activation(g, out, activation, alpha)
+    g = _through_activation(g, out, activation, alpha)
+    if g.ndim > 1 and b.shape == g.shape[-1:]:  # the usual bias (m,): sum the samples here
+        return g.sum(axis=tuple(range(g.ndim - 1)))
+    return g  # a bias of another broadcastable shape: the engine sums it back
 
 
 def _linear_jvp(tangent_of_z: Callable[..., Any]) -> Rule:
