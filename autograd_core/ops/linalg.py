@@ -96,9 +96,12 @@ def _through_activation(g: Any, out: Any, activation: str | None, alpha: float |
 
 def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, activation: str | None = None,
             alpha: float | None = None) -> np.ndarray:
-    if np.ndim(w) != 2 or np.shape(x)[-1:] != np.shape(w)[:1]:
+    # .shape of arrays directly: np.shape goes through NumPy's function dispatch
+    sx = x.shape if type(x) is np.ndarray else np.shape(x)
+    sw = w.shape if type(w) is np.ndarray else np.shape(w)
+    if len(sw) != 2 or sx[-1:] != sw[:1]:
         raise ValueError(
-            f"linear: x of shape {np.shape(x)} and weight of shape {np.shape(w)} do not fit: "
+            f"linear: x of shape {sx} and weight of shape {sw} do not fit: "
             "expected x (..., n) and weight (n, m)"
         )
     out = np.matmul(x, w)
