@@ -1,8 +1,8 @@
 """`python -m benchmarks.profile TARGET`: the profiles behind benchmarks/PROFILE.md.
 
-Targets: small_ops, deep_chain, mlp_memory, lstm, fit. Each prints its measured number and
-where the time or the bytes go. Profilers slow what they watch, so the shares matter, not the
-absolute times; the timed numbers come from `python -m benchmarks`.
+Targets: small_ops, deep_chain, mlp_memory, lstm, fit, fit_split. Each prints its measured
+number and where the time or the bytes go. Profilers slow what they watch, so the shares
+matter, not the absolute times; the timed numbers come from `python -m benchmarks`.
 """
 
 from __future__ import annotations
@@ -224,8 +224,111 @@ def fit() -> None:
     _cprofile(run, top=30, sort="cumulative")
 
 
+def fit_split(rounds: int = 5) -> None:
+    """fit against three loops on the same 30 epochs: the NumPy loop by hand, a replay floor
+    (the op table's forwards and VJP rules called in recorded order on raw arrays: no Tensor,
+    no dispatch, no topological sort, no guard) and a plain engine loop. Python calls per
+    batch (cProfile's count, which load does not move) and thread time, alternated."""
+    import nn
+    from autograd_core.engine import unbroadcast
+    from nn.data import StandardScaler, train_test_split
+    from nn.datasets import load_digits
+
+    X, y = load_digits()
+    X_tr, _, y_tr, _ = train_test_split(X, y, test_size=0.2, seed=0)
+    X_tr = StandardScaler().fit(X_tr).transform(X_tr).astype(np.float32)
+    Y_tr = np.eye(10, dtype=np.float32)[y_tr]
+    epochs, size, lr = 30, 32, np.float32(0.05)
+    rng = np.random.default_rng(0)
+    W0 = [(rng.standard_normal((64, 64)) * np.sqrt(2 / 64)).astype(np.float32),
+          (rng.standard_normal((64, 10)) * np.sqrt(2 / 64)).astype(np.float32)]
+    b0 = [np.zeros(64, np.float32), np.zeros(10, np.float32)]
+    lin, xent, mean = ag.OPS["linear"], ag.OPS["softmax_cross_entropy"], ag.OPS["mean"]
+
+    def batches() -> Any:
+        order_rng = np.random.default_rng(0)
+        for _ in range(epochs):
+            order = order_rng.permutation(len(X_tr))
+            for k in range(0, len(order), size):
+                yield X_tr[order[k:k + size]], Y_tr[order[k:k + size]]
+
+    def by_hand() -> None:
+        (W, V), (b, c) = [w.copy() for w in W0], [v.copy() for v in b0]
+        for x, t in batches():
+            z1 = x @ W + b
+            h = np.maximum(z1, 0)
+            z2 = h @ V + c
+            e = np.exp(z2 - z2.max(1, keepdims=True))
+            g2 = (e / e.sum(1, keepdims=True) - t) / len(x)
+            g1 = (g2 @ V.T) * (z1 > 0)
+            for p, g in zip((W, V, b, c), (x.T @ g1, h.T @ g2, g1.sum(0), g2.sum(0))):
+                p -= lr * g
+
+    def replay_floor() -> None:
+        (W, V), (b, c) = [w.copy() for w in W0], [v.copy() for v in b0]
+        relu = {"activation": "relu"}
+        for x, t in batches():
+            h = lin.forward(x, W, b, **relu)
+            z = lin.forward(h, V, c)
+            per = xent.forward(z, t, axis=-1)
+            loss = mean.forward(per)
+            gz = xent.vjps[0](mean.vjps[0](np.ones_like(loss), loss, per), per, z, t, axis=-1)
+            gh = lin.vjps[0](gz, z, h, V, c)
+            grads = (lin.vjps[1](gh, h, x, W, b, **relu), lin.vjps[1](gz, z, h, V, c),
+                     unbroadcast(lin.vjps[2](gh, h, x, W, b, **relu), b.shape),
+                     unbroadcast(lin.vjps[2](gz, z, h, V, c), c.shape))
+            for p, g in zip((W, V, b, c), grads):
+                p -= lr * g
+
+    def engine_loop() -> None:
+        params = [Tensor(a.copy(), requires_grad=True) for a in W0 + b0]
+        W, V, b, c = params
+        for x, t in batches():
+            h = ag.linear(x, W, b, activation="relu")
+            loss = ag.softmax_cross_entropy(ag.linear(h, V, c), t).mean()
+            for p in params:
+                p.grad = None
+            loss.backward()
+            with ag.no_grad():
+                for p in params:
+                    p.data -= lr * p.grad
+
+    def fit_() -> None:
+        model = nn.Sequential(nn.Dense(64, activation="relu", input_dim=64), nn.Dense(10))
+        model.load_state_dict({"layers.0.kernel": W0[0], "layers.0.bias": b0[0],
+                               "layers.1.kernel": W0[1], "layers.1.bias": b0[1]})
+        model.compile(optimizer=nn.optim.SGD(model.parameters(), lr=float(lr)),
+                      loss=nn.losses.get_loss("categorical_crossentropy", from_logits=True))
+        model.fit(X_tr, Y_tr, epochs=epochs, batch_size=size, verbose=0, seed=0)
+
+    loops = {"numpy by hand": by_hand, "replay floor": replay_floor,
+             "engine loop": engine_loop, "fit": fit_}
+    n_batches = epochs * -(-len(X_tr) // size)
+    calls = {}
+    for name, fn in loops.items():
+        prof = cProfile.Profile()
+        prof.enable()
+        fn()
+        prof.disable()
+        calls[name] = pstats.Stats(prof).total_calls / n_batches  # type: ignore[attr-defined]
+    times: dict[str, list[float]] = {name: [] for name in loops}
+    for _ in range(rounds):
+        for name, fn in loops.items():
+            t = time.thread_time()
+            fn()
+            times[name].append(time.thread_time() - t)
+    hand = np.array(times["numpy by hand"])
+    print(f"{n_batches} batches of {size}; thread time over {rounds} alternated rounds")
+    for name, ts in times.items():
+        a = np.array(ts)
+        per_batch = a.min() / n_batches * 1e6
+        print(f"  {name:14s} {calls[name]:5.0f} Python calls/batch  min {per_batch:5.0f} us/batch"
+              f"  x NumPy: min/min {a.min() / hand.min():.2f}, median of per-round "
+              f"ratios {np.median(a / hand):.2f}")
+
+
 TARGETS = {"small_ops": small_ops, "deep_chain": deep_chain, "mlp_memory": mlp_memory,
-           "lstm": lstm, "fit": fit}
+           "lstm": lstm, "fit": fit, "fit_split": fit_split}
 
 if __name__ == "__main__":
     from .harness import pinned_threads
