@@ -1,8 +1,8 @@
 """`python -m benchmarks.profile TARGET`: the profiles behind benchmarks/PROFILE.md.
 
-Targets: small_ops, deep_chain, mlp_memory, lstm, fit, fit_split. Each prints its measured
-number and where the time or the bytes go. Profilers slow what they watch, so the shares
-matter, not the absolute times; the timed numbers come from `python -m benchmarks`.
+Targets: small_ops, deep_chain, mlp_memory, mlp_fused, lstm, fit, fit_split. Each prints its
+measured number and where the time or the bytes go. Profilers slow what they watch, so the
+shares matter, not the absolute times; the timed numbers come from `python -m benchmarks`.
 """
 
 from __future__ import annotations
@@ -185,6 +185,47 @@ def mlp_memory(batch: int = 1024) -> None:
     tracemalloc.stop()
 
 
+def mlp_fused(batch: int = 128, rounds: int = 60) -> None:
+    """The MLP step with relu inside linear (the benchmark's) and as its own node, against
+    the hand-written step: thread time, alternated, 5 steps per turn."""
+    from .workloads import _mlp_data, numpy_mlp_step, ours_mlp_step
+
+    def two_nodes(Ws: list, bs: list, X: np.ndarray, Y: np.ndarray, lr: Any) -> None:
+        h: Any = X
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            h = ag.linear(h, W, b)
+            h = ag.relu(h) if i < 2 else h
+        loss = ag.softmax_cross_entropy(h, Y).mean()
+        for p in Ws + bs:
+            p.grad = None
+        loss.backward()
+        with ag.no_grad():
+            for p in Ws + bs:
+                p.data -= lr * p.grad
+
+    Ws, bs, X, Y = _mlp_data(batch)
+    lr = np.float32(0.01)
+    engines = {"numpy by hand": (numpy_mlp_step, False), "fused relu": (ours_mlp_step, True),
+               "linear, relu": (two_nodes, True)}
+    steps = {}
+    for name, (step, tensors) in engines.items():
+        w = [Tensor(a.copy(), requires_grad=True) if tensors else a.copy() for a in Ws]
+        b = [Tensor(a.copy(), requires_grad=True) if tensors else a.copy() for a in bs]
+        steps[name] = lambda step=step, w=w, b=b: step(w, b, X, Y, lr)
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, fn in steps.items():
+            t = time.thread_time()
+            for _ in range(5):
+                fn()
+            times[name].append((time.thread_time() - t) / 5)
+    hand = np.array(times["numpy by hand"])
+    for name, ts in times.items():
+        a = np.array(ts)
+        print(f"  {name:14s} min {a.min() * 1e3:.3f} ms  x NumPy: min/min "
+              f"{a.min() / hand.min():.3f}, median of per-round ratios {np.median(a / hand):.3f}")
+
+
 def lstm() -> None:
     """The LSTM step: nodes, forward/backward split, and cProfile."""
     from .models import lstm_data, numpy_lstm_step, ours_lstm_step
@@ -328,7 +369,7 @@ def fit_split(rounds: int = 5) -> None:
 
 
 TARGETS = {"small_ops": small_ops, "deep_chain": deep_chain, "mlp_memory": mlp_memory,
-           "lstm": lstm, "fit": fit, "fit_split": fit_split}
+           "lstm": lstm, "fit": fit, "fit_split": fit_split, "mlp_fused": mlp_fused}
 
 if __name__ == "__main__":
     from .harness import pinned_threads
