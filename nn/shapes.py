@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+import autograd_core as ag
+
 __all__ = ["as_shape", "float_dtype", "shape_of", "symbolic_leaf"]
 
 
@@ -39,6 +41,8 @@ def float_dtype(dtype: Any, owner: str) -> np.dtype:
 def symbolic_leaf(x: Any) -> Any:
     """The first KerasTensor of ``x`` when ``x`` is one, or a list or dict of them (None
     otherwise); a KerasTensor records layer calls on itself (``nn.functional``)."""
+    if type(x) is np.ndarray or isinstance(x, ag.Tensor):  # data, every call of a training step
+        return None
     if isinstance(x, Mapping):
         x = list(x.values())
     if isinstance(x, (list, tuple)):
