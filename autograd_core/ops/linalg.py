@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import OPS, Rule, _mask, _raw, primitive
-from .elementwise import _elu, _sigmoid, multiply, relu, sigmoid, tanh, where
+from .core import Rule, _mask, _raw, primitive
+from .elementwise import _elu, _sigmoid, elu, leaky_relu, multiply, relu, sigmoid, tanh, where
 from .shape import reshape, transpose
 
 # ---- linear algebra ----
@@ -175,8 +175,9 @@ def linear(x: Any, w: Any, b: Any = None, activation: str | None = None,
         out = matmul(x, w)
         if activation is None:
             return out
-        act = {"relu": relu, "tanh": tanh, "sigmoid": sigmoid}.get(activation)
-        return act(out) if act else OPS[activation](out, alpha=alpha)
+        act = {"relu": relu, "leaky_relu": leaky_relu, "elu": elu, "sigmoid": sigmoid,
+               "tanh": tanh}[activation]
+        return act(out) if alpha is None else act(out, alpha=alpha)
     if activation is None:
         return linear_p(x, w, b)
     if alpha is None:
