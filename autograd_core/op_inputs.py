@@ -312,6 +312,12 @@ def _window_sum(src: Any) -> tuple[list, dict]:
     return [g], {"shape": shape, **params}
 
 
+def _max_pool(src: Any) -> tuple[list, dict]:
+    shape, params = _window_params(src)
+    strides = tuple(src.integers(1, 3) for _ in params["window"])  # overlapping, tiling, gaps
+    return [draw_array(src, shape)], {"window": params["window"], "strides": strides}
+
+
 OP_INPUTS: dict[str, Recipe] = {
     "add": _binary("real", "real"),
     "subtract": _binary("real", "real"),
@@ -385,6 +391,7 @@ OP_INPUTS: dict[str, Recipe] = {
     # ---- issue 13: convolution ----
     "windows": _windows,
     "window_sum": _window_sum,
+    "max_pool": _max_pool,
 }
 
 

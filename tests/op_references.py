@@ -72,6 +72,12 @@ def _window_sum(g, shape, window, strides, dilation):
     return result
 
 
+def _max_pool(x, window, strides):
+    """The max of each window, window by window."""
+    w = _windows(x, window, strides, (1,) * len(window))
+    return w.max(axis=tuple(range(1 + len(window), 1 + 2 * len(window))))
+
+
 REFERENCES = {
     "add": lambda x, y: x + y,
     "subtract": lambda x, y: x - y,
@@ -161,4 +167,5 @@ REFERENCES = {
     # ---- issue 13: convolution ----
     "windows": _windows,
     "window_sum": _window_sum,
+    "max_pool": _max_pool,
 }

@@ -41,7 +41,6 @@ from numpy.lib.stride_tricks import as_strided
 from .core import _raw, _shape, primitive
 from .elementwise import divide
 from .linalg import matmul
-from .reductions import max as _max
 from .reductions import mean as _mean
 from .reductions import sum as _sum
 from .shape import getitem, pad, reshape
@@ -104,6 +103,79 @@ window_sum_p = primitive(
          windows_p(g, window=window, strides=strides, dilation=dilation),),
     jvp=(lambda dx, out, x, shape, window, strides, dilation:
          window_sum_p(dx, shape=shape, window=window, strides=strides, dilation=dilation),),
+)
+
+
+
+# ---- max pooling: one primitive, one elementwise pass per window offset ----
+
+
+def _offsets(x: Any, out: tuple[int, ...], window: tuple[int, ...], strides: tuple[int, ...]
+             ) -> list[tuple[slice, ...]]:
+    """Per window offset, the slice of x it reads for every output position at once."""
+    ones = (1,) * len(window)
+    return [(slice(None), *_offset_slices(k, out, strides, ones)) for k in np.ndindex(*window)]
+
+
+def _max_pool(x: np.ndarray, window: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    # a running np.maximum over the KH*KW strided slices: elementwise passes over contiguous
+    # runs, 8x faster than np.max over the window axes of a 6-d view (NaN propagates in both)
+    x = np.asarray(x)
+    out = _out_sizes(x.shape[1:-1], window, strides, (1,) * len(window))
+    at = _offsets(x, out, window, strides)
+    result = np.array(x[at[0]])
+    for sl in at[1:]:
+        np.maximum(result, x[sl], out=result)
+    return result
+
+
+def _max_shares(x: Any, out: Any, window: tuple[int, ...], strides: tuple[int, ...]
+                ) -> list[tuple[tuple[slice, ...], np.ndarray]]:
+    """Per window offset, its slice of x and the share of the cotangent it receives: 1 where
+    it holds its window's max, 1/k for a k-way tie (as ``max`` splits ties), else 0."""
+    xr, o = _raw(x), _raw(out)
+    at = _offsets(xr, o.shape[1:-1], window, strides)
+    hits = [xr[sl] == o for sl in at]
+    count = np.add.reduce(hits, axis=0, dtype=o.dtype)
+    np.maximum(count, 1, out=count)  # a NaN max is hit nowhere; its gradient is 0
+    share = np.reciprocal(count, out=count)
+    return [(sl, h * share) for sl, h in zip(at, hits)]
+
+
+def _max_pool_vjp(g: Any, out: Any, x: Any, window: tuple[int, ...],
+                  strides: tuple[int, ...]) -> Any:
+    shares = _max_shares(x, out, window, strides)
+    if type(g) is np.ndarray:  # the usual backward: write each offset's part in place
+        dx = np.zeros(_shape(x), dtype=g.dtype)
+        tiles = all(s >= k for s, k in zip(strides, window))  # no two offsets meet
+        for sl, w in shares:
+            if tiles:
+                np.multiply(g, w, out=dx[sl])
+            else:
+                dx[sl] += g * w
+        return dx
+    # recording the backward pass (create_graph): the same sum as ops, through window_sum
+    nd = len(window)
+    stacked = np.stack([w for _, w in shares], axis=-2).reshape(
+        *_shape(g)[:-1], *window, _shape(g)[-1])
+    spread = reshape(g, (*_shape(g)[:-1], *(1,) * nd, _shape(g)[-1])) * stacked
+    return window_sum_p(spread, shape=_shape(x), window=window, strides=strides,
+                        dilation=(1,) * nd)
+
+
+def _max_pool_jvp(dx: Any, out: Any, x: Any, window: tuple[int, ...],
+                  strides: tuple[int, ...]) -> Any:
+    total = None
+    for sl, w in _max_shares(x, out, window, strides):
+        term = dx[sl] * w
+        total = term if total is None else total + term
+    return total
+
+
+max_pool_p = primitive(
+    "max_pool", _max_pool,
+    vjp=(_max_pool_vjp,),
+    jvp=(_max_pool_jvp,),
 )
 
 
@@ -227,9 +299,9 @@ def _pool(op: str, nd: int, layout: str, x: Any, pool_size: Any, strides: Any, p
         dtype = _raw(x).dtype
         low = (-np.inf if dtype.kind == "f" else np.iinfo(dtype).min) if kind == "max" else 0
         x = pad(x, ((0, 0), *pads, (0, 0)), constant_values=low)
-    views, axes = _pool_windows(x, window, steps)
     if kind == "max":
-        return _max(views, axis=axes)
+        return max_pool_p(x, window=window, strides=steps)
+    views, axes = _pool_windows(x, window, steps)
     if not padded:
         return _mean(views, axis=axes)
     real = np.pad(np.ones((1, *sx[1:1 + nd], 1)), ((0, 0), *pads, (0, 0)))
