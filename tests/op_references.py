@@ -78,6 +78,21 @@ def _max_pool(x, window, strides):
     return w.max(axis=tuple(range(1 + len(window), 1 + 2 * len(window))))
 
 
+def _conv(x, k, strides, dilation):
+    """Each window times the kernel: the definition of a (cross-correlation) convolution."""
+    return np.tensordot(_windows(x, k.shape[:-2], strides, dilation), k, axes=k.ndim - 1)
+
+
+def _conv_input_grad(d, k, shape, strides, dilation):
+    window = k.shape[:-2]
+    return _window_sum(np.tensordot(d, k, axes=([-1], [-1])), shape, window, strides, dilation)
+
+
+def _conv_kernel_grad(x, d, window, strides, dilation):
+    lead = list(range(d.ndim - 1))
+    return np.tensordot(_windows(x, window, strides, dilation), d, axes=(lead, lead))
+
+
 REFERENCES = {
     "add": lambda x, y: x + y,
     "subtract": lambda x, y: x - y,
@@ -168,4 +183,8 @@ REFERENCES = {
     "windows": _windows,
     "window_sum": _window_sum,
     "max_pool": _max_pool,
+    "conv": _conv,
+    "conv_bias": lambda x, k, b, strides, dilation: _conv(x, k, strides, dilation) + b,
+    "conv_input_grad": _conv_input_grad,
+    "conv_kernel_grad": _conv_kernel_grad,
 }

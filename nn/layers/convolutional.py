@@ -1,8 +1,8 @@
 """Convolution layers, channels-last as in Keras: Conv1D on (N, L, C), Conv2D on (N, H, W, C).
 
 Weights have Keras's names and layout: ``kernel`` (*kernel_size, C_in, filters) and ``bias``
-(filters,). A layer is one ``autograd_core.conv1d``/``conv2d`` call plus the bias and the
-activation, so the engine's rules give every gradient.
+(filters,). A layer is one ``autograd_core.conv1d``/``conv2d`` call (the bias added in the
+same node) and the activation, so the engine's rules give every gradient.
 """
 
 from __future__ import annotations
@@ -118,11 +118,11 @@ class _Conv(Module):
             raise ValueError(f"{self._label()}: expected {self.kernel.shape[-2]} input channels, "
                              f"got {x.shape[-1]} (input shape {tuple(x.shape)})")
         conv = ag.conv1d if self.rank == 1 else ag.conv2d
-        out = conv(x, self.kernel, self.strides, self.padding, self.dilation_rate)
-        # drawn as one "conv2d" box, not as the pad/windows/reshape/matmul it is made of
-        out = ag.viz.mark_composite(out, inputs=[x, self.kernel], name=conv.__name__)
-        if self.bias is not None:
-            out = out + self.bias
+        # the bias is added inside the convolution's node: no activation-sized array of its own
+        out = conv(x, self.kernel, self.strides, self.padding, self.dilation_rate,
+                   bias=self.bias)
+        # drawn as one "conv2d" box, with the padding when there is one
+        out = ag.viz.mark_composite(out, inputs=[x], name=conv.__name__)
         return out if self._act is None else self._act(out)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
