@@ -1,32 +1,31 @@
 """Convolution and pooling, channels-last like Keras: x is (N, *spatial, C).
 
-Design. One linear primitive does the work that is particular to convolution: ``windows``
-turns x (N, *spatial, C) into its sliding windows (N, *out, *window, C). Its forward is a
-strided view of x (``as_strided``: no copy, whatever the kernel size); its reverse is its
-transpose ``window_sum`` ("col2im"), which adds each window's cotangent back where the window
-was read, with one vectorised slice-add per kernel offset (KH*KW of them, never one per pixel);
-its forward-mode rule is the same view of the tangent. ``windows`` and ``window_sum`` are each
-other's reverse, as getitem and scatter_add are, so gradients of every order work.
+Design. One linear primitive does the window bookkeeping: ``windows`` turns x (N, *spatial,
+C) into its sliding windows (N, *out, *window, C), a strided view of x (``as_strided``: no
+copy; a one-channel x is copied window-major instead, see ``_window_major``); its reverse is
+its transpose ``window_sum`` ("col2im"), which adds each window's cotangent back where the
+window was read, one vectorised slice-add per kernel offset (KH*KW of them, never one per
+pixel). ``windows`` and ``window_sum`` are each other's reverse, as getitem and scatter_add
+are, so gradients of every order work.
 
-Everything else is composed from ops that already have rules, so convolution needs no rule of
-its own and its derivatives are as well checked as matmul's:
+Convolution is a primitive of its own, ``conv`` (``conv_bias`` with the bias added in the same
+node): forward, im2col (windows reshaped to (rows, KH*KW*C_in)) times the kernel reshaped to
+(KH*KW*C_in, C_out), one BLAS call per chunk of the batch, the im2col buffer built at most
+``_CHUNK`` elements at a time and dropped at once. Its reverse rules are its two transposes,
+``conv_input_grad`` (cotangent times kernel, then col2im) and ``conv_kernel_grad`` (im2col
+rebuilt, transposed, times the cotangent), and the three are bilinear, each one's rules made of
+the other two (as matmul's rules are matmuls), so every order of derivative works and the
+op-table tests check all three. Composed from windows -> reshape -> matmul instead, the graph
+would hold the im2col buffer, KH*KW times the input (3.5 MiB of the LeNet step's 12 MiB), until
+backward; rebuilding it in reverse costs one copy, about a tenth of the step.
 
-    conv     pad -> windows -> reshape to (N*OH*OW, KH*KW*C_in) -> matmul with the kernel
-             reshaped to (KH*KW*C_in, C_out): one BLAS call forward, two in reverse
-    max pool pad with -inf -> windows -> max over the window axes (ties share the gradient)
+    max pool pad with -inf -> ``max_pool``: a running np.maximum over the KH*KW strided slices
+             (ties share the gradient, as ``max`` does); its reverse writes each offset's share
+             of the cotangent in place
     avg pool windows -> mean over the window axes; with "same" padding, sum / the number of
-             real (unpadded) elements in each window, as Keras does
-    When the pooling windows tile the input (strides == pool_size, the usual case) a reshape
-    to (N, OH, KH, OW, KW, C) replaces the windows primitive: the same values, from contiguous
-    memory, and a reverse pass with no scatter at all.
-
-Speed and memory, weighed against dedicated conv primitives: the reshape before the matmul
-copies the windows into an im2col buffer of N*OH*OW*KH*KW*C_in elements (KH*KW times the
-input, held for the kernel's gradient), the price of running on BLAS instead of Python loops
-or a per-offset sum of KH*KW small matmuls. A dedicated primitive could free that buffer after
-the forward pass and recompute it in reverse, but would need its own VJP and JVP rules and
-their second derivatives; at the sizes this project trains (28x28 images, 5x5 kernels) the
-buffer is a few megabytes. Pooling never copies: max and mean reduce the view itself.
+             real (unpadded) elements in each window, as Keras does. When the windows tile the
+             input (strides == pool_size, the usual case) a reshape to (N, OH, KH, OW, KW, C)
+             replaces the windows primitive: the same values, and a reverse with no scatter.
 """
 
 from __future__ import annotations
