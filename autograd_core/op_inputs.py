@@ -324,13 +324,15 @@ def _conv_params(src: Any) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int,
 def _conv(src: Any) -> tuple[list, dict]:
     x, k, _, params = _conv_params(src)
     return [draw_array(src, x), draw_array(src, k)], {
-        "strides": params["strides"], "dilation": params["dilation"]}
+        "strides": params["strides"], "dilation": params["dilation"],
+        "activation": src.sampled_from([None, "relu"])}
 
 
 def _conv_bias(src: Any) -> tuple[list, dict]:
     x, k, _, params = _conv_params(src)
     return [draw_array(src, x), draw_array(src, k), draw_array(src, k[-1:])], {
-        "strides": params["strides"], "dilation": params["dilation"]}
+        "strides": params["strides"], "dilation": params["dilation"],
+        "activation": src.sampled_from([None, "relu"])}
 
 
 def _conv_input_grad(src: Any) -> tuple[list, dict]:

@@ -126,10 +126,11 @@ def numpy_lenet_step(P: list[np.ndarray], X: np.ndarray, Y: np.ndarray, lr: Any)
 
 def ours_lenet_step(P: list[Tensor], X: np.ndarray, Y: np.ndarray, lr: Any) -> Any:
     """The same step on autograd-core's conv2d and max_pool2d (channels-last, as Keras), the
-    bias passed to conv2d (one node, as nn.Conv2D does) rather than added after it."""
+    bias and relu passed to conv2d (one node per convolution, as nn.Conv2D does) rather than
+    applied after it."""
     K1, b1, K2, b2, W3, b3, W4, b4, W5, b5 = P
-    h = ag.max_pool2d(ag.relu(ag.conv2d(X, K1, bias=b1)), 2)
-    h = ag.max_pool2d(ag.relu(ag.conv2d(h, K2, bias=b2)), 2)
+    h = ag.max_pool2d(ag.conv2d(X, K1, bias=b1, activation="relu"), 2)
+    h = ag.max_pool2d(ag.conv2d(h, K2, bias=b2, activation="relu"), 2)
     h = ag.reshape(h, (len(X), 256))
     h = ag.relu(ag.linear(h, W3, b3))
     h = ag.relu(ag.linear(h, W4, b4))

@@ -78,9 +78,10 @@ def _max_pool(x, window, strides):
     return w.max(axis=tuple(range(1 + len(window), 1 + 2 * len(window))))
 
 
-def _conv(x, k, strides, dilation):
+def _conv(x, k, strides, dilation, activation=None, b=0.0):
     """Each window times the kernel: the definition of a (cross-correlation) convolution."""
-    return np.tensordot(_windows(x, k.shape[:-2], strides, dilation), k, axes=k.ndim - 1)
+    out = np.tensordot(_windows(x, k.shape[:-2], strides, dilation), k, axes=k.ndim - 1) + b
+    return np.maximum(out, 0) if activation == "relu" else out
 
 
 def _conv_input_grad(d, k, shape, strides, dilation):
@@ -184,7 +185,8 @@ REFERENCES = {
     "window_sum": _window_sum,
     "max_pool": _max_pool,
     "conv": _conv,
-    "conv_bias": lambda x, k, b, strides, dilation: _conv(x, k, strides, dilation) + b,
+    "conv_bias": lambda x, k, b, strides, dilation, activation:
+        _conv(x, k, strides, dilation, activation, b),
     "conv_input_grad": _conv_input_grad,
     "conv_kernel_grad": _conv_kernel_grad,
 }

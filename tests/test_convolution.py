@@ -254,3 +254,24 @@ def test_conv_bias_of_the_wrong_shape_is_refused():
     with pytest.raises(ValueError, match=r"conv2d: bias must have shape \(2,\), one value per "
                                          r"output channel, got shape \(3,\)"):
         ag.conv2d(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), bias=np.ones(3))
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@given(data=st.data())
+def test_conv_with_fused_relu_is_relu_of_the_conv(bias, data):
+    x, kernel, stride, padding, dilation = data.draw(conv_cases(2))
+    b = np.random.default_rng(2).standard_normal(kernel.shape[-1]) if bias else None
+    out = ag.conv2d(Tensor(x, requires_grad=True), kernel, stride, padding, dilation, bias=b,
+                    activation="relu")
+    assert out.op == ("conv_bias" if bias else "conv")
+    plain = loop_conv(x, kernel, stride, padding, dilation) + (0 if b is None else b)
+    np.testing.assert_allclose(out.data, np.maximum(plain, 0), rtol=1e-12, atol=1e-12)
+    args = (x, kernel) if b is None else (x, kernel, b)
+    assert_gradients_correct(lambda a, k, *bb: ag.conv2d(
+        a, k, stride, padding, dilation, bias=bb[0] if bb else None, activation="relu"), *args)
+
+
+def test_conv_refuses_an_activation_it_cannot_fuse():
+    with pytest.raises(ValueError, match=r"conv2d: activation must be None or 'relu' .* got "
+                                         r"'tanh'; apply others after it"):
+        ag.conv2d(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), activation="tanh")

@@ -30,6 +30,7 @@ backward; rebuilding it in reverse costs one copy, about a tenth of the step.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -79,17 +80,26 @@ def _window_major(x: np.ndarray, out: tuple[int, ...], window: tuple[int, ...],
     one float at a time: 6x faster for a first convolution layer on grey images."""
     nd = len(window)
     buf = np.empty((*window, x.shape[0], *out), dtype=x.dtype)
-    for offset in np.ndindex(*window):
-        buf[offset] = x[(slice(None), *_offset_slices(offset, out, strides, dilation), 0)]
+    for offset, at in _offset_slices(out, window, strides, dilation):
+        buf[offset] = x[(slice(None), *at, 0)]
     order = (nd, *range(nd + 1, 2 * nd + 1), *range(nd))
     return buf.transpose(order)[..., None]
 
 
-def _offset_slices(offset: tuple[int, ...], out: tuple[int, ...], strides: tuple[int, ...],
-                   dilation: tuple[int, ...]) -> tuple[slice, ...]:
-    """Where kernel offset ``offset`` reads x, for every output position at once."""
-    return tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                 for o, n, s, d in zip(offset, out, strides, dilation))
+def _offset_slices(out: Sequence[int], window: Sequence[int], strides: Sequence[int],
+                   dilation: Sequence[int]) -> tuple[tuple[tuple[int, ...], tuple[slice, ...]],
+                                                     ...]:
+    """Per kernel offset, where it reads x for every output position at once (cached: a
+    convolution in chunks of the batch asks again for every chunk)."""
+    return _slices(tuple(out), tuple(window), tuple(strides), tuple(dilation))
+
+
+@functools.lru_cache(maxsize=256)
+def _slices(out: tuple[int, ...], window: tuple[int, ...], strides: tuple[int, ...],
+            dilation: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], tuple[slice, ...]], ...]:
+    return tuple((offset, tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                                for o, n, s, d in zip(offset, out, strides, dilation)))
+                 for offset in np.ndindex(*window))
 
 
 def _window_sum(g: np.ndarray, shape: tuple[int, ...], window: tuple[int, ...],
@@ -102,8 +112,8 @@ def _window_sum(g: np.ndarray, shape: tuple[int, ...], window: tuple[int, ...],
     gt = np.ascontiguousarray(np.moveaxis(g, 0, -2).transpose(
         *range(nd, 2 * nd), *range(nd), 2 * nd, 2 * nd + 1))
     z = np.zeros((*shape[1:1 + nd], shape[0], shape[-1]), dtype=g.dtype)
-    for offset in np.ndindex(*window):  # one strided add per kernel offset, not per pixel
-        z[_offset_slices(offset, out, strides, dilation)] += gt[offset]
+    for offset, at in _offset_slices(out, window, strides, dilation):  # one add per offset
+        z[at] += gt[offset]
     return np.ascontiguousarray(np.moveaxis(z, -2, 0))
 
 
@@ -129,7 +139,7 @@ window_sum_p = primitive(
 
 # im2col is built this many elements at a time (1 MiB of float32): a batch is convolved in
 # chunks, so the buffer never grows with the batch and is never kept for the reverse pass
-_CHUNK = 1 << 18
+_CHUNK = 1 << 17
 
 
 def _chunks(n: int, per_item: int) -> list[slice]:
@@ -145,7 +155,8 @@ def _cols(x: np.ndarray, window: tuple[int, ...], strides: tuple[int, ...],
 
 
 def _conv_forward(x: np.ndarray, k: np.ndarray, b: np.ndarray | None = None, *,
-                  strides: tuple[int, ...], dilation: tuple[int, ...]) -> np.ndarray:
+                  strides: tuple[int, ...], dilation: tuple[int, ...],
+                  activation: str | None = None) -> np.ndarray:
     x, k = np.asarray(x), np.asarray(k)
     nd = k.ndim - 2
     window = k.shape[:nd]
@@ -161,6 +172,8 @@ def _conv_forward(x: np.ndarray, k: np.ndarray, b: np.ndarray | None = None, *,
                   out=result[sl].reshape(-1, k.shape[-1]))
     if b is not None:
         result += b  # in place: the bias costs no array of its own
+    if activation == "relu":  # in place too: the graph keeps only the activated output
+        np.maximum(result, 0, out=result)
     return result
 
 
@@ -191,38 +204,58 @@ def _conv_kernel_grad(x: np.ndarray, d: np.ndarray, window: tuple[int, ...],
 # conv(x, k) is bilinear and so are its two transposes; each one's rules are the other two,
 # as matmul's are matmuls, so every order of derivative works. Here d is a cotangent of the
 # convolution's output (N, *out, C_out), k a kernel (*window, C_in, C_out), x an input, and
-# b an optional bias (C_out,) added in the same node (conv_bias), as ``linear`` does.
+# b an optional bias (C_out,) added in the same node (conv_bias), as ``linear`` does. With
+# activation="relu" the node also applies relu, and its rules first zero the cotangent where
+# the output is 0: then the graph keeps one array per layer, not the convolution's and relu's.
+
+
+def _gate(g: Any, out: Any, activation: str | None) -> Any:
+    return g if activation is None else g * (_raw(out) > 0)
 
 
 def _conv_vjp_x(g: Any, out: Any, x: Any, k: Any, *b: Any, strides: tuple[int, ...],
-                dilation: tuple[int, ...]) -> Any:
-    return conv_input_grad_p(g, k, shape=x.shape, strides=strides, dilation=dilation)
+                dilation: tuple[int, ...], activation: str | None = None) -> Any:
+    return conv_input_grad_p(_gate(g, out, activation), k, shape=x.shape, strides=strides,
+                             dilation=dilation)
 
 
 def _conv_vjp_k(g: Any, out: Any, x: Any, k: Any, *b: Any, strides: tuple[int, ...],
-                dilation: tuple[int, ...]) -> Any:
-    return conv_kernel_grad_p(x, g, window=k.shape[:-2], strides=strides, dilation=dilation)
+                dilation: tuple[int, ...], activation: str | None = None) -> Any:
+    return conv_kernel_grad_p(x, _gate(g, out, activation), window=k.shape[:-2],
+                              strides=strides, dilation=dilation)
 
 
-def _conv_vjp_b(g: Any, out: Any, x: Any, k: Any, b: Any, **params: Any) -> Any:
-    rows = g.reshape(-1, g.shape[-1])
+def _conv_vjp_b(g: Any, out: Any, x: Any, k: Any, b: Any, strides: tuple[int, ...],
+                dilation: tuple[int, ...], activation: str | None = None) -> Any:
+    rows = _gate(g, out, activation).reshape(-1, g.shape[-1])
     if type(rows) is np.ndarray:  # a BLAS product with ones: 18x faster than sum(axis=0)
         return np.ones(rows.shape[0], rows.dtype) @ rows
     return rows.sum(axis=0)
 
 
+def _conv_jvp(x: Any, k: Any, out: Any, strides: tuple[int, ...], dilation: tuple[int, ...],
+              activation: str | None) -> Any:
+    """conv is linear in each input: the tangent is the convolution of the tangent, gated."""
+    return _gate(conv_p(x, k, strides=strides, dilation=dilation), out, activation)
+
+
 conv_p = primitive(
     "conv", _conv_forward,
     vjp=(_conv_vjp_x, _conv_vjp_k),
-    jvp=(lambda dx, out, x, k, **params: conv_p(dx, k, **params),
-         lambda dk, out, x, k, **params: conv_p(x, dk, **params)),
+    jvp=(lambda dx, out, x, k, strides, dilation, activation=None:
+         _conv_jvp(dx, k, out, strides, dilation, activation),
+         lambda dk, out, x, k, strides, dilation, activation=None:
+         _conv_jvp(x, dk, out, strides, dilation, activation)),
 )
 conv_bias_p = primitive(
     "conv_bias", _conv_forward,
     vjp=(_conv_vjp_x, _conv_vjp_k, _conv_vjp_b),
-    jvp=(lambda dx, out, x, k, b, **params: conv_p(dx, k, **params),
-         lambda dk, out, x, k, b, **params: conv_p(x, dk, **params),
-         lambda db, out, x, k, b, **params: db),
+    jvp=(lambda dx, out, x, k, b, strides, dilation, activation=None:
+         _conv_jvp(dx, k, out, strides, dilation, activation),
+         lambda dk, out, x, k, b, strides, dilation, activation=None:
+         _conv_jvp(x, dk, out, strides, dilation, activation),
+         lambda db, out, x, k, b, strides, dilation, activation=None:
+         _gate(db, out, activation)),
 )
 conv_input_grad_p = primitive(
     "conv_input_grad", _conv_input_grad,
@@ -255,7 +288,7 @@ def _offsets(x: Any, out: tuple[int, ...], window: tuple[int, ...], strides: tup
              ) -> list[tuple[slice, ...]]:
     """Per window offset, the slice of x it reads for every output position at once."""
     ones = (1,) * len(window)
-    return [(slice(None), *_offset_slices(k, out, strides, ones)) for k in np.ndindex(*window)]
+    return [(slice(None), *at) for _, at in _offset_slices(out, window, strides, ones)]
 
 
 def _max_pool(x: np.ndarray, window: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
@@ -385,7 +418,7 @@ def _check_fits(op: str, sx: tuple[int, ...], pads: Any, window: Sequence[int],
 
 
 def _conv(op: str, nd: int, layout: str, x: Any, kernel: Any, stride: Any, padding: Any,
-          dilation: Any, bias: Any) -> Any:
+          dilation: Any, bias: Any, activation: str | None) -> Any:
     sx = _check_input(op, x, nd, layout)
     sk = _shape(kernel)
     if len(sk) != nd + 2:
@@ -401,26 +434,33 @@ def _conv(op: str, nd: int, layout: str, x: Any, kernel: Any, stride: Any, paddi
     _check_fits(op, sx, pads, window, dil, "kernel")
     if any(a or b for a, b in pads):
         x = pad(x, ((0, 0), *pads, (0, 0)))
+    if activation not in (None, "relu"):
+        raise ValueError(f"{op}: activation must be None or 'relu' (fused into the "
+                         f"convolution's node), got {activation!r}; apply others after it")
     if bias is None:
-        return conv_p(x, kernel, strides=strides, dilation=dil)
+        return conv_p(x, kernel, strides=strides, dilation=dil, activation=activation)
     if _shape(bias) != (sk[-1],):
         raise ValueError(f"{op}: bias must have shape ({sk[-1]},), one value per output "
                          f"channel, got shape {_shape(bias)} (kernel {sk})")
-    return conv_bias_p(x, kernel, bias, strides=strides, dilation=dil)
+    return conv_bias_p(x, kernel, bias, strides=strides, dilation=dil, activation=activation)
 
 
 def conv1d(x: Any, kernel: Any, stride: int | Sequence[int] = 1, padding: Any = "valid",
-           dilation: int | Sequence[int] = 1, bias: Any = None) -> Any:
-    """1-d convolution (cross-correlation, as Keras): x (N, L, C_in), kernel (K, C_in, C_out),
-    optional bias (C_out,) added in the same node."""
-    return _conv("conv1d", 1, "(N, L, C_in)", x, kernel, stride, padding, dilation, bias)
+           dilation: int | Sequence[int] = 1, bias: Any = None,
+           activation: str | None = None) -> Any:
+    """1-d convolution (cross-correlation, as Keras): x (N, L, C_in), kernel (K, C_in, C_out);
+    an optional bias (C_out,) and activation ("relu") are applied in the same node."""
+    return _conv("conv1d", 1, "(N, L, C_in)", x, kernel, stride, padding, dilation, bias,
+                 activation)
 
 
 def conv2d(x: Any, kernel: Any, stride: int | Sequence[int] = 1, padding: Any = "valid",
-           dilation: int | Sequence[int] = 1, bias: Any = None) -> Any:
-    """2-d convolution, channels-last: x (N, H, W, C_in), kernel (KH, KW, C_in, C_out),
-    optional bias (C_out,) added in the same node."""
-    return _conv("conv2d", 2, "(N, H, W, C_in)", x, kernel, stride, padding, dilation, bias)
+           dilation: int | Sequence[int] = 1, bias: Any = None,
+           activation: str | None = None) -> Any:
+    """2-d convolution, channels-last: x (N, H, W, C_in), kernel (KH, KW, C_in, C_out); an
+    optional bias (C_out,) and activation ("relu") are applied in the same node."""
+    return _conv("conv2d", 2, "(N, H, W, C_in)", x, kernel, stride, padding, dilation, bias,
+                 activation)
 
 
 # ---- pooling ----
