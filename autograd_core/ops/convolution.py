@@ -305,34 +305,37 @@ def _max_pool(x: np.ndarray, window: tuple[int, ...], strides: tuple[int, ...]) 
     return result
 
 
-def _max_shares(x: Any, out: Any, window: tuple[int, ...], strides: tuple[int, ...]
-                ) -> list[tuple[tuple[slice, ...], np.ndarray]]:
-    """Per window offset, its slice of x and the share of the cotangent it receives: 1 where
-    it holds its window's max, 1/k for a k-way tie (as ``max`` splits ties), else 0."""
+def _max_hits(x: Any, out: Any, window: tuple[int, ...], strides: tuple[int, ...]
+              ) -> tuple[list[tuple[slice, ...]], list[np.ndarray], np.ndarray]:
+    """Per window offset, its slice of x and where it holds its window's max; and the share
+    of the cotangent each holder receives: 1, or 1/k for a k-way tie (as ``max`` splits)."""
     xr, o = _raw(x), _raw(out)
     at = _offsets(xr, o.shape[1:-1], window, strides)
     hits = [xr[sl] == o for sl in at]
     count = np.add.reduce(hits, axis=0, dtype=o.dtype)
     np.maximum(count, 1, out=count)  # a NaN max is hit nowhere; its gradient is 0
-    share = np.reciprocal(count, out=count)
-    return [(sl, h * share) for sl, h in zip(at, hits)]
+    return at, hits, np.reciprocal(count, out=count)
 
 
 def _max_pool_vjp(g: Any, out: Any, x: Any, window: tuple[int, ...],
                   strides: tuple[int, ...]) -> Any:
-    shares = _max_shares(x, out, window, strides)
+    at, hits, share = _max_hits(x, out, window, strides)
     if type(g) is np.ndarray:  # the usual backward: write each offset's part in place
-        dx = np.zeros(_shape(x), dtype=g.dtype)
+        shape = _shape(x)
         tiles = all(s >= k for s, k in zip(strides, window))  # no two offsets meet
-        for sl, w in shares:
+        covered = tiles and strides == window and all(  # and every element is in a window
+            o * s == n for o, s, n in zip(_shape(out)[1:-1], strides, shape[1:-1]))
+        dx = np.empty(shape, g.dtype) if covered else np.zeros(shape, g.dtype)
+        gs = g * share
+        for sl, hit in zip(at, hits):
             if tiles:
-                np.multiply(g, w, out=dx[sl])
+                np.multiply(gs, hit, out=dx[sl])
             else:
-                dx[sl] += g * w
+                dx[sl] += gs * hit
         return dx
     # recording the backward pass (create_graph): the same sum as ops, through window_sum
     nd = len(window)
-    stacked = np.stack([w for _, w in shares], axis=-2).reshape(
+    stacked = np.stack([hit * share for hit in hits], axis=-2).reshape(
         *_shape(g)[:-1], *window, _shape(g)[-1])
     spread = reshape(g, (*_shape(g)[:-1], *(1,) * nd, _shape(g)[-1])) * stacked
     return window_sum_p(spread, shape=_shape(x), window=window, strides=strides,
@@ -341,11 +344,12 @@ def _max_pool_vjp(g: Any, out: Any, x: Any, window: tuple[int, ...],
 
 def _max_pool_jvp(dx: Any, out: Any, x: Any, window: tuple[int, ...],
                   strides: tuple[int, ...]) -> Any:
+    at, hits, share = _max_hits(x, out, window, strides)
     total = None
-    for sl, w in _max_shares(x, out, window, strides):
-        term = dx[sl] * w
+    for sl, hit in zip(at, hits):
+        term = dx[sl] * hit
         total = term if total is None else total + term
-    return total
+    return total * share
 
 
 max_pool_p = primitive(
