@@ -229,11 +229,18 @@ def test_conv_in_batch_chunks_matches_one_piece(nd, monkeypatch):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((5, *(7,) * nd, 2))
     kernel = rng.standard_normal((*(3,) * nd, 2, 3))
+    bias = rng.standard_normal(3)
     conv = ag.conv1d if nd == 1 else ag.conv2d
     whole = conv(x, kernel, stride=2, padding="same")
+    fused = [Tensor(a, requires_grad=True) for a in (x, kernel, bias)]
+    ag.sum(conv(*fused[:2], 2, "same", bias=fused[2], activation="relu") ** 2).backward()
     monkeypatch.setattr(ag.ops.convolution, "_CHUNK", 40)  # one or two images per chunk
     np.testing.assert_allclose(conv(x, kernel, stride=2, padding="same"), whole, rtol=1e-13)
     assert_gradients_correct(lambda a, k: conv(a, k, stride=2, padding="same"), x, kernel)
+    chunked = [Tensor(a, requires_grad=True) for a in (x, kernel, bias)]
+    ag.sum(conv(*chunked[:2], 2, "same", bias=chunked[2], activation="relu") ** 2).backward()
+    for a, b in zip(fused, chunked):  # the relu gate applied chunk by chunk in reverse
+        np.testing.assert_allclose(b.grad, a.grad, rtol=1e-12)
 
 
 @pytest.mark.parametrize("nd", [1, 2])
