@@ -336,7 +336,9 @@ def _max_hits(x: Any, out: Any, window: tuple[int, ...], strides: tuple[int, ...
     xr, o = _raw(x), _raw(out)
     at = _offsets(xr, o.shape[1:-1], window, strides)
     hits = [xr[sl] == o for sl in at]
-    count = np.add.reduce(hits, axis=0, dtype=o.dtype)
+    count = hits[0].astype(o.dtype)
+    for hit in hits[1:]:  # in place: a reduce over the list would stack it first
+        count += hit
     np.maximum(count, 1, out=count)  # a NaN max is hit nowhere; its gradient is 0
     return at, hits, np.reciprocal(count, out=count)
 
