@@ -19,9 +19,9 @@ op-table tests check all three. Composed from windows -> reshape -> matmul inste
 would hold the im2col buffer, KH*KW times the input (3.5 MiB of the LeNet step's 12 MiB), until
 backward; rebuilding it in reverse costs one copy, about a tenth of the step.
 
-    max pool pad with -inf -> ``max_pool``: a running np.maximum over the KH*KW strided slices
-             (ties share the gradient, as ``max`` does); its reverse writes each offset's share
-             of the cotangent in place
+    max pool pad with -inf -> ``max_pool``: a running np.maximum over strided slices, one
+             spatial axis after the other (ties share the gradient, as ``max`` does); its
+             reverse writes each window offset's share of the cotangent in place
     avg pool windows -> mean over the window axes; with "same" padding, sum / the number of
              real (unpadded) elements in each window, as Keras does. When the windows tile the
              input (strides == pool_size, the usual case) a reshape to (N, OH, KH, OW, KW, C)
@@ -318,14 +318,18 @@ def _offsets(x: Any, out: tuple[int, ...], window: tuple[int, ...], strides: tup
 
 
 def _max_pool(x: np.ndarray, window: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
-    # a running np.maximum over the KH*KW strided slices: elementwise passes over contiguous
-    # runs, 8x faster than np.max over the window axes of a 6-d view (NaN propagates in both)
-    x = np.asarray(x)
-    out = _out_sizes(x.shape[1:-1], window, strides, (1,) * len(window))
-    at = _offsets(x, out, window, strides)
-    result = np.array(x[at[0]])
-    for sl in at[1:]:
-        np.maximum(result, x[sl], out=result)
+    # a box's max is separable: a running np.maximum over the window's offsets along one
+    # spatial axis, then the next. Elementwise passes over long contiguous rows, 15x faster
+    # than np.max over the window axes of a 6-d view (NaN propagates in both)
+    result = np.asarray(x)
+    for i, (k, st) in enumerate(zip(window, strides)):
+        n = (result.shape[1 + i] - k) // st + 1
+        lead = (slice(None),) * (1 + i)
+        at = [result[(*lead, slice(j, j + st * (n - 1) + 1, st))] for j in range(k)]
+        reduced = np.maximum(at[0], at[1]) if k > 1 else np.array(at[0])
+        for more in at[2:]:
+            np.maximum(reduced, more, out=reduced)
+        result = reduced
     return result
 
 
