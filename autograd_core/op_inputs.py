@@ -320,6 +320,46 @@ def _window_sum(src: Any) -> tuple[list, dict]:
     return [g], {"shape": shape, **params}
 
 
+def _conv_params(src: Any) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], dict]:
+    """Input, kernel and output shapes of a convolution that fits, and its params."""
+    shape, params = _window_params(src)
+    kernel = (*params["window"], shape[-1], src.integers(1, 2))
+    out = tuple((n - (k - 1) * d - 1) // s + 1 for n, k, s, d in zip(
+        shape[1:-1], params["window"], params["strides"], params["dilation"]))
+    return shape, kernel, (shape[0], *out, kernel[-1]), params
+
+
+def _conv(src: Any) -> tuple[list, dict]:
+    x, k, _, params = _conv_params(src)
+    return [draw_array(src, x), draw_array(src, k)], {
+        "strides": params["strides"], "dilation": params["dilation"],
+        "activation": src.sampled_from([None, "relu"])}
+
+
+def _conv_bias(src: Any) -> tuple[list, dict]:
+    x, k, _, params = _conv_params(src)
+    return [draw_array(src, x), draw_array(src, k), draw_array(src, k[-1:])], {
+        "strides": params["strides"], "dilation": params["dilation"],
+        "activation": src.sampled_from([None, "relu"])}
+
+
+def _conv_input_grad(src: Any) -> tuple[list, dict]:
+    x, k, out, params = _conv_params(src)
+    return [draw_array(src, out), draw_array(src, k)], {
+        "shape": x, "strides": params["strides"], "dilation": params["dilation"]}
+
+
+def _conv_kernel_grad(src: Any) -> tuple[list, dict]:
+    x, _, out, params = _conv_params(src)
+    return [draw_array(src, x), draw_array(src, out)], params
+
+
+def _max_pool(src: Any) -> tuple[list, dict]:
+    shape, params = _window_params(src)
+    strides = tuple(src.integers(1, 3) for _ in params["window"])  # overlapping, tiling, gaps
+    return [draw_array(src, shape)], {"window": params["window"], "strides": strides}
+
+
 OP_INPUTS: dict[str, Recipe] = {
     "add": _binary("real", "real"),
     "subtract": _binary("real", "real"),
@@ -393,6 +433,11 @@ OP_INPUTS: dict[str, Recipe] = {
     # ---- issue 13: convolution ----
     "windows": _windows,
     "window_sum": _window_sum,
+    "max_pool": _max_pool,
+    "conv": _conv,
+    "conv_bias": _conv_bias,
+    "conv_input_grad": _conv_input_grad,
+    "conv_kernel_grad": _conv_kernel_grad,
 }
 
 

@@ -1,7 +1,7 @@
 """`python -m benchmarks.profile TARGET`: the profiles behind benchmarks/PROFILE.md.
 
-Targets: small_ops, deep_chain, mlp_memory, mlp_fused, lstm, fit, fit_split. Each prints its
-measured number and where the time or the bytes go. Profilers slow what they watch, so the
+Targets: small_ops, deep_chain, mlp_memory, mlp_fused, lstm, fit, fit_split, lenet. Each prints
+its measured number and where the time or the bytes go. Profilers slow what they watch, so the
 shares matter, not the absolute times; the timed numbers come from `python -m benchmarks`.
 """
 
@@ -366,10 +366,52 @@ def fit_split(rounds: int = 5) -> None:
         print(f"  {name:14s} {calls[name]:5.0f} Python calls/batch  min {per_batch:5.0f} us/batch"
               f"  x NumPy: min/min {a.min() / hand.min():.2f}, median of per-round "
               f"ratios {np.median(a / hand):.2f}")
+def lenet() -> None:
+    """The LeNet step: time per engine, cProfile, and what is alive at its memory peak."""
+    from .models import lenet_data, numpy_lenet_step, ours_lenet_step
+
+    P0, X, Y = lenet_data(64)
+    P = [Tensor(p.copy(), requires_grad=True) for p in P0]
+    P_np = [p.copy() for p in P0]
+    lr = np.float32(0.01)
+    t_ours = _per_call(lambda: ours_lenet_step(P, X, Y, lr), 10)
+    t_np = _per_call(lambda: numpy_lenet_step(P_np, X, Y, lr), 10)
+    print(f"ours {t_ours * 1e3:.1f} ms/step, hand-written NumPy {t_np * 1e3:.1f} ms/step")
+    _cprofile(lambda: [ours_lenet_step(P, X, Y, lr) for _ in range(10)], top=25)
+    mib = 2**20
+    log: list[tuple[str, float]] = []
+
+    def wrap(op: Any, i: int, rule: Callable[..., Any]) -> Callable[..., Any]:
+        def watched(*args: Any, **kw: Any) -> Any:
+            c = rule(*args, **kw)
+            log.append((f"{op.name} vjp[{i}]", (tracemalloc.get_traced_memory()[0] - base) / mib))
+            return c
+        return watched
+
+    saved = {}
+    for op in ag.OPS.values():
+        if not op.variadic:
+            saved[op] = op.vjps
+            op.vjps = tuple(None if r is None else wrap(op, i, r) for i, r in enumerate(op.vjps))
+    try:
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        log.append(("start", 0.0))
+        ours_lenet_step(P, X, Y, lr)
+        peak = (tracemalloc.get_traced_memory()[1] - base) / mib
+        tracemalloc.stop()
+    finally:
+        for op, v in saved.items():
+            op.vjps = v
+    print(f"tracemalloc peak of one step {peak:.2f} MiB; traced MiB after each rule:")
+    for name, cur in log:
+        print(f"  {cur:6.2f}  {name}")
 
 
 TARGETS = {"small_ops": small_ops, "deep_chain": deep_chain, "mlp_memory": mlp_memory,
-           "lstm": lstm, "fit": fit, "fit_split": fit_split, "mlp_fused": mlp_fused}
+           "lstm": lstm, "fit": fit, "fit_split": fit_split, "mlp_fused": mlp_fused,
+           "lenet": lenet}
 
 if __name__ == "__main__":
     from .harness import pinned_threads

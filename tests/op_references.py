@@ -82,6 +82,26 @@ def _activations(name, alpha):
         "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
         "tanh": lambda z: 1 - 2 / (np.exp(2 * z) + 1),
     }[name]
+def _max_pool(x, window, strides):
+    """The max of each window, window by window."""
+    w = _windows(x, window, strides, (1,) * len(window))
+    return w.max(axis=tuple(range(1 + len(window), 1 + 2 * len(window))))
+
+
+def _conv(x, k, strides, dilation, activation=None, b=0.0):
+    """Each window times the kernel: the definition of a (cross-correlation) convolution."""
+    out = np.tensordot(_windows(x, k.shape[:-2], strides, dilation), k, axes=k.ndim - 1) + b
+    return np.maximum(out, 0) if activation == "relu" else out
+
+
+def _conv_input_grad(d, k, shape, strides, dilation):
+    window = k.shape[:-2]
+    return _window_sum(np.tensordot(d, k, axes=([-1], [-1])), shape, window, strides, dilation)
+
+
+def _conv_kernel_grad(x, d, window, strides, dilation):
+    lead = list(range(d.ndim - 1))
+    return np.tensordot(_windows(x, window, strides, dilation), d, axes=(lead, lead))
 
 
 REFERENCES = {
@@ -174,4 +194,10 @@ REFERENCES = {
     # ---- issue 13: convolution ----
     "windows": _windows,
     "window_sum": _window_sum,
+    "max_pool": _max_pool,
+    "conv": _conv,
+    "conv_bias": lambda x, k, b, strides, dilation, activation:
+        _conv(x, k, strides, dilation, activation, b),
+    "conv_input_grad": _conv_input_grad,
+    "conv_kernel_grad": _conv_kernel_grad,
 }

@@ -1,6 +1,7 @@
 """Convolution and pooling: values against pixel-by-pixel loops, gradients three ways, errors.
 
-The primitives underneath (windows, window_sum) are covered by the op-table tests; here the
+The primitives underneath (conv and its two transposes, max_pool, windows, window_sum) are
+covered by the op-table tests; here the
 composites are checked end to end, with Keras's padding rules written out independently.
 """
 
@@ -203,14 +204,81 @@ def test_bad_arguments_name_the_op_and_the_shapes(index):
         call()
 
 
-def test_conv_on_tensors_is_three_nodes_around_one_matmul():
-    x = Tensor(np.ones((1, 5, 5, 1)), requires_grad=True)
-    out = ag.conv2d(x, Tensor(np.ones((3, 3, 1, 2)), requires_grad=True))
-    names = []
-    stack = [out]
+def _op_names(root):
+    names, stack = [], [root]
     while stack:
         n = stack.pop()
         if n._op is not None:
             names.append(n._op.name)
             stack.extend(n._parents)
-    assert sorted(names) == ["matmul", "reshape", "reshape", "reshape", "windows"]
+    return sorted(names)
+
+
+def test_conv_is_one_node_and_its_recorded_backward_is_its_two_transposes():
+    x = Tensor(np.ones((1, 5, 5, 1)), requires_grad=True)
+    k = Tensor(np.ones((3, 3, 1, 2)), requires_grad=True)
+    out = ag.conv2d(x, k)
+    assert _op_names(out) == ["conv"]
+    (out * out).sum().backward(create_graph=True)
+    assert "conv_input_grad" in _op_names(x.grad) and "conv_kernel_grad" in _op_names(k.grad)
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+def test_conv_in_batch_chunks_matches_one_piece(nd, monkeypatch):
+    """A batch larger than the im2col budget is convolved in chunks: same values, gradients."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, *(7,) * nd, 2))
+    kernel = rng.standard_normal((*(3,) * nd, 2, 3))
+    bias = rng.standard_normal(3)
+    conv = ag.conv1d if nd == 1 else ag.conv2d
+    whole = conv(x, kernel, stride=2, padding="same")
+    fused = [Tensor(a, requires_grad=True) for a in (x, kernel, bias)]
+    ag.sum(conv(*fused[:2], 2, "same", bias=fused[2], activation="relu") ** 2).backward()
+    monkeypatch.setattr(ag.ops.convolution, "_CHUNK", 40)  # one or two images per chunk
+    np.testing.assert_allclose(conv(x, kernel, stride=2, padding="same"), whole, rtol=1e-13)
+    assert_gradients_correct(lambda a, k: conv(a, k, stride=2, padding="same"), x, kernel)
+    chunked = [Tensor(a, requires_grad=True) for a in (x, kernel, bias)]
+    ag.sum(conv(*chunked[:2], 2, "same", bias=chunked[2], activation="relu") ** 2).backward()
+    for a, b in zip(fused, chunked):  # the relu gate applied chunk by chunk in reverse
+        np.testing.assert_allclose(b.grad, a.grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+@given(data=st.data())
+def test_conv_with_bias_is_conv_plus_bias_in_one_node(nd, data):
+    x, kernel, stride, padding, dilation = data.draw(conv_cases(nd))
+    bias = np.random.default_rng(1).standard_normal(kernel.shape[-1])
+    conv = ag.conv1d if nd == 1 else ag.conv2d
+    out = conv(Tensor(x, requires_grad=True), kernel, stride, padding, dilation, bias=bias)
+    assert out.op == "conv_bias"
+    np.testing.assert_allclose(out.data, loop_conv(x, kernel, stride, padding, dilation) + bias,
+                               rtol=1e-12, atol=1e-12)
+    assert_gradients_correct(
+        lambda a, k, b: conv(a, k, stride, padding, dilation, bias=b), x, kernel, bias)
+
+
+def test_conv_bias_of_the_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match=r"conv2d: bias must have shape \(2,\), one value per "
+                                         r"output channel, got shape \(3,\)"):
+        ag.conv2d(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), bias=np.ones(3))
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@given(data=st.data())
+def test_conv_with_fused_relu_is_relu_of_the_conv(bias, data):
+    x, kernel, stride, padding, dilation = data.draw(conv_cases(2))
+    b = np.random.default_rng(2).standard_normal(kernel.shape[-1]) if bias else None
+    out = ag.conv2d(Tensor(x, requires_grad=True), kernel, stride, padding, dilation, bias=b,
+                    activation="relu")
+    assert out.op == ("conv_bias" if bias else "conv")
+    plain = loop_conv(x, kernel, stride, padding, dilation) + (0 if b is None else b)
+    np.testing.assert_allclose(out.data, np.maximum(plain, 0), rtol=1e-12, atol=1e-12)
+    args = (x, kernel) if b is None else (x, kernel, b)
+    assert_gradients_correct(lambda a, k, *bb: ag.conv2d(
+        a, k, stride, padding, dilation, bias=bb[0] if bb else None, activation="relu"), *args)
+
+
+def test_conv_refuses_an_activation_it_cannot_fuse():
+    with pytest.raises(ValueError, match=r"conv2d: activation must be None or 'relu' .* got "
+                                         r"'tanh'; apply others after it"):
+        ag.conv2d(np.ones((1, 4, 4, 1)), np.ones((3, 3, 1, 2)), activation="tanh")

@@ -130,11 +130,16 @@ tanh = primitive(
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp of a non-positive number cannot overflow, so split by sign; it may underflow to 0,
-    # which is the right answer, so even np.errstate(all="raise") must not object
-    with np.errstate(under="ignore"):
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    # sigmoid(x) = (1 + tanh(x / 2)) / 2 exactly: tanh cannot overflow or underflow, so no
+    # errstate (which costs microseconds) and one ufunc pass plus two in place, 3x faster than
+    # exp-and-divide split by sign. The absolute error is below one ulp of 1; far in the
+    # negative tail (x < -37 in float64, -17 in float32) it gives 0 instead of e^x
+    t = np.tanh(np.multiply(x, 0.5))
+    if type(t) is not np.ndarray:  # a 0-d input gives a NumPy scalar
+        return np.asarray(t * 0.5 + 0.5)
+    t *= 0.5
+    t += 0.5
+    return t
 
 
 sigmoid = primitive(

@@ -1,8 +1,9 @@
 """Convolution layers, channels-last as in Keras: Conv1D on (N, L, C), Conv2D on (N, H, W, C).
 
 Weights have Keras's names and layout: ``kernel`` (*kernel_size, C_in, filters) and ``bias``
-(filters,). A layer is one ``autograd_core.conv1d``/``conv2d`` call plus the bias and the
-activation, so the engine's rules give every gradient.
+(filters,). A layer is one ``autograd_core.conv1d``/``conv2d`` call (the bias, and a relu
+activation, applied in the same node) and any other activation, so the engine's rules give
+every gradient.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from ..activations import activation_name
+from ..activations import ACTIVATIONS, activation_name
 from ..init import InitializerLike
 from ..module import Module
 from ..seeding import SeedLike
@@ -118,12 +119,14 @@ class _Conv(Module):
             raise ValueError(f"{self._label()}: expected {self.kernel.shape[-2]} input channels, "
                              f"got {x.shape[-1]} (input shape {tuple(x.shape)})")
         conv = ag.conv1d if self.rank == 1 else ag.conv2d
-        out = conv(x, self.kernel, self.strides, self.padding, self.dilation_rate)
-        # drawn as one "conv2d" box, not as the pad/windows/reshape/matmul it is made of
-        out = ag.viz.mark_composite(out, inputs=[x, self.kernel], name=conv.__name__)
-        if self.bias is not None:
-            out = out + self.bias
-        return out if self._act is None else self._act(out)
+        # the bias, and relu, are applied inside the convolution's node: the graph then keeps
+        # one array per layer, not one each for the convolution, the bias add and relu
+        fused = self._act is ACTIVATIONS["relu"]
+        out = conv(x, self.kernel, self.strides, self.padding, self.dilation_rate,
+                   bias=self.bias, activation="relu" if fused else None)
+        # drawn as one "conv2d" box, with the padding when there is one
+        out = ag.viz.mark_composite(out, inputs=[x], name=conv.__name__)
+        return out if self._act is None or fused else self._act(out)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         self._check_shape(input_shape)

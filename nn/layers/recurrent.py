@@ -194,7 +194,8 @@ class SimpleRNN(_RNN):
     + bias)``, kernel (features, units), recurrent_kernel (units, units), bias (units,)."""
 
     def step(self, xw_t: Any, states: list[Any]) -> list[Any]:
-        return [self.activation(xw_t + ag.matmul(states[0], self.recurrent_kernel))]
+        # h @ recurrent_kernel + xw_t as one linear node (xw_t in the bias's place)
+        return [self.activation(ag.linear(states[0], self.recurrent_kernel, xw_t))]
 
 
 class LSTM(_RNN):
@@ -231,7 +232,7 @@ class LSTM(_RNN):
     def step(self, xw_t: Any, states: list[Any]) -> list[Any]:
         h, c = states
         u = self.units
-        z = xw_t + ag.matmul(h, self.recurrent_kernel)
+        z = ag.linear(h, self.recurrent_kernel, xw_t)  # h @ U + xw_t: one node, not two
         sigma, act = self.recurrent_activation, self.activation
         gates = sigma(z)  # one call for all four blocks (the c block's is not used): faster
         i, f, o = gates[:, :u], gates[:, u:2 * u], gates[:, 3 * u:]
@@ -278,16 +279,15 @@ class GRU(_RNN):
         sigma, act = self.recurrent_activation, self.activation
         x_zr, x_h = xw_t[:, :2 * u], xw_t[:, 2 * u:]
         if self.reset_after:
-            inner = ag.matmul(h, self.recurrent_kernel)
-            if self.bias is not None:
-                inner = inner + self.bias[1]
+            rb = None if self.bias is None else self.bias[1]
+            inner = ag.linear(h, self.recurrent_kernel, rb)  # h @ U_h + rb_h: one node
             zr = sigma(x_zr + inner[:, :2 * u])  # both gates in one call
             z, r = zr[:, :u], zr[:, u:]
             hh = act(x_h + r * inner[:, 2 * u:])
         else:
-            zr = sigma(x_zr + ag.matmul(h, self.recurrent_kernel[:, :2 * u]))
+            zr = sigma(ag.linear(h, self.recurrent_kernel[:, :2 * u], x_zr))
             z, r = zr[:, :u], zr[:, u:]
-            hh = act(x_h + ag.matmul(r * h, self.recurrent_kernel[:, 2 * u:]))
+            hh = act(ag.linear(r * h, self.recurrent_kernel[:, 2 * u:], x_h))
         return [z * h + (1 - z) * hh]
 
     def get_config(self) -> dict[str, Any]:
