@@ -6,9 +6,11 @@ pair runs in a fresh Python process, and the kernel measures it: the process bui
 workload, takes two warm-up steps, then, before each measured step, resets its resident-set
 high-water mark to its resident set (writing 5 to /proc/self/clear_refs); after the step, the
 high-water mark (VmHWM) minus its value at the reset is the step's peak. glibc's mmap
-threshold is pinned at 64 KiB (MALLOC_MMAP_THRESHOLD_), so every array above that size, in
+threshold is pinned at 4 KiB (MALLOC_MMAP_THRESHOLD_), so every array of a page or more, in
 NumPy and in PyTorch alike, is mapped when allocated and returned when freed (by default the
-threshold drifts up and freed memory stays in the heap, hiding reuse), and NumPy's hugepage
+threshold drifts up and freed memory stays in the heap, hiding reuse). It must sit below the
+step's typical array: at 64 KiB, an LSTM step whose arrays are all (32, 64) to (32, 256)
+reused the heap pages of the warm-up steps and read a peak of 0. NumPy's hugepage
 advice is off (NUMPY_MADVISE_HUGEPAGE=0) so that its pages are counted in 4 KiB as PyTorch's.
 The kernel keeps its resident-set counters per CPU and sums them approximately, so a reading
 is good to about 0.1 MiB (a tiny step may even read slightly negative). For the engines that
@@ -86,7 +88,7 @@ def measure_here(workload: str, engine: str, quick: bool, repeats: int = 3) -> d
 
 def measure(workload: str, engine: str, quick: bool) -> dict[str, Any]:
     """Measure one engine's step in a fresh process, with the same allocator settings for all."""
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", NUMPY_MADVISE_HUGEPAGE="0")
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="4096", NUMPY_MADVISE_HUGEPAGE="0")
     cmd = [sys.executable, "-m", "benchmarks.memory", workload, engine] + (
         ["--quick"] if quick else [])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
