@@ -33,13 +33,7 @@ def count_consumers(root: Tensor, stops: Any = _NO_STOPS) -> dict[Tensor, int]:
         if node._op is None or node in stops:
             continue
         if node._freed:
-            if node._freed is not True:  # a leaf it recorded was updated in place since
-                raise RuntimeError(f"backward: {node._freed} {STALE}")
-            raise RuntimeError(
-                f"backward: the graph through {node._op.name} was already used by a backward "
-                "pass and freed; call backward(retain_graph=True) the first time to go through "
-                "it again, or recompute the forward pass"
-            )
+            _refuse_freed(node)
         for p in node._parents:
             if p._requires_grad:
                 if p in pending:
@@ -53,19 +47,57 @@ def count_consumers(root: Tensor, stops: Any = _NO_STOPS) -> dict[Tensor, int]:
 def topological_order(root: Tensor) -> list[Tensor]:
     """Nodes reachable from ``root`` through inputs that require grad, ``root`` first.
 
-    Kahn's algorithm: a node comes after every node that consumes it.
+    Every node comes before the inputs it consumes (``_graph``'s order).
     """
-    pending = count_consumers(root)
-    order, ready = [], [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for p in node._parents:
-            if p._requires_grad:
-                pending[p] -= 1
-                if not pending[p]:
-                    ready.append(p)
-    return order
+    return _graph(root, _NO_STOPS)
+
+
+def _graph(root: Tensor, stops: Any) -> list[Tensor]:
+    """The nodes backward visits, each after every node that consumes it; one walk, no counts.
+
+    A depth-first walk with an explicit stack lists each node once all its inputs are listed
+    (post-order); reversed, that puts every consumer before its inputs, so its cotangent is
+    complete when its turn comes. The walk does not go past leaves or nodes in ``stops``, and
+    it refuses a graph already freed or gone stale before any rule runs (so a failed call adds
+    nothing to any ``.grad``).
+    """
+    done = _DONE
+    seen = set()
+    post: list[Tensor] = []
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if node is done:  # every input of the node below is listed now: list it
+            post.append(pop())
+            continue
+        if node in seen:  # pushed twice, through two consumers: already listed
+            continue
+        seen.add(node)
+        push(node)
+        push(done)
+        if node._op is None or node in stops:
+            continue
+        if node._freed:
+            _refuse_freed(node)
+        for p in reversed(node._parents):  # so the first input is listed first
+            if p._requires_grad and p not in seen:
+                push(p)
+    post.reverse()
+    return post
+
+
+_DONE: Any = object()  # marks, on _graph's stack, a node whose inputs are all pushed
+
+
+def _refuse_freed(node: Tensor) -> None:
+    if node._freed is not True:  # a leaf it recorded was updated in place since
+        raise RuntimeError(f"backward: {node._freed} {STALE}")
+    raise RuntimeError(
+        f"backward: the graph through {node._op.name} was already used by a backward "
+        "pass and freed; call backward(retain_graph=True) the first time to go through "
+        "it again, or recompute the forward pass"
+    )
 
 
 def unbroadcast(c: Any, shape: tuple[int, ...], op: str = "", index: int | None = None) -> Any:
@@ -134,9 +166,9 @@ def backward(
             "backward: this tensor does not require grad (no input had requires_grad=True, "
             "or it was computed under no_grad())"
         )
-    pending = count_consumers(root)
+    order = _graph(root, _NO_STOPS)
     seed = _seed(root, grad, create_graph)
-    _run(root, pending, seed, None, _NO_STOPS, retain_graph or create_graph, create_graph,
+    _run(order, seed, None, _NO_STOPS, retain_graph or create_graph, create_graph,
          retain_grads)
 
 
@@ -155,47 +187,35 @@ def pullback(root: Tensor, inputs: list[Tensor], g: Any, create_graph: bool = Fa
     else:
         seed = np.asarray(g._data if isinstance(g, Tensor) else g)
     found: dict[Tensor, Any] = {}
-    _run(root, count_consumers(root, stops), seed, found, stops, True, create_graph, False)
+    _run(_graph(root, stops), seed, found, stops, True, create_graph, False)
     return [found.get(t) for t in inputs]
 
 
-def _run(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor, Any] | None,
-         stops: Any, retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
-    """Push ``seed`` back from ``root``: into each leaf's ``.grad``, or into ``found`` for stops."""
+def _run(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops: Any,
+         retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
+    """Push ``seed`` back from ``order[0]``: into each leaf's ``.grad``, or ``found`` for stops."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # backward makes no cycles; a collection would only rescan the whole graph
     try:
         with enable_grad() if create_graph else no_grad():
-            _kahn(root, pending, seed, found, stops, retain_graph, create_graph, retain_grads)
+            _walk(order, seed, found, stops, retain_graph, create_graph, retain_grads)
     finally:
         if gc_was_enabled:
             gc.enable()
-
-
-def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor, Any] | None,
-          stops: Any, retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
-    """Kahn's algorithm: a node is processed once every consumer has pushed its cotangent."""
-    anomaly = STATE.anomaly
-    cots: dict[Tensor, Any] = {root: seed}
-    # nodes whose cotangent is an array this pass allocated, so further terms add in place
-    owned: set[Tensor] = set()
-    ready = [root]
-    ndarray = np.ndarray
-    try:
-        _walk(root, pending, cots, owned, ready, found, stops, retain_graph, create_graph,
-              retain_grads, anomaly, ndarray)
-    finally:
         if not retain_graph:
             release_unheld()  # arrays this pass was the last to need are writeable again
 
 
-def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], owned: set[Tensor],
-          ready: list[Tensor], found: dict[Tensor, Any] | None, stops: Any,
-          retain_graph: bool, create_graph: bool, retain_grads: bool, anomaly: bool,
-          ndarray: type) -> None:
-    while ready:
-        node = ready.pop()
-        g = cots.pop(node, None)
+def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops: Any,
+          retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
+    """Each node in turn, consumers first: its cotangent is complete, so push it to its inputs."""
+    anomaly = STATE.anomaly
+    ndarray = np.ndarray
+    cots: dict[Tensor, Any] = {order[0]: seed}
+    # nodes whose cotangent is an array this pass allocated, so further terms add in place
+    owned: set[Tensor] = set()
+    for node in order:
+        g = cots.pop(node, None)  # popped: freed as soon as it has been pushed on
         op = node._op
         if op is None or node in stops:
             if g is None:
@@ -205,19 +225,14 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
             elif node in stops:
                 found[node] = g
             continue
-        parents = node._parents
+        if not retain_graph:
+            node._freed = True
         if g is None:  # reached only through inputs whose rules give no gradient
-            for p in parents:
-                if p._requires_grad:
-                    pending[p] -= 1
-                    if not pending[p]:
-                        ready.append(p)
-            if not retain_graph:
-                node._freed = True
             continue
         if retain_grads or node._retain:
             _deposit(node, g, False, create_graph)
         params = node._params or _NO_PARAMS
+        parents = node._parents
         if create_graph:  # rules see Tensors, so the backward pass is itself recorded
             out, xs = node, parents
         elif len(parents) == 2:  # spelled out: a comprehension costs a frame per node
@@ -229,10 +244,6 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
         for i, p in enumerate(parents):
             if not p._requires_grad:
                 continue
-            left = pending[p] - 1
-            pending[p] = left
-            if not left:
-                ready.append(p)
             if op.variadic:
                 c = op.vjps(g, out, *xs, argnum=i, **params)
             else:
@@ -260,9 +271,6 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
                 cots[p] = total
                 if type(total) is ndarray and not create_graph:  # 0-d sums are NumPy scalars
                     owned.add(p)
-        if not retain_graph:
-            node._freed = True
-
 
 
 def _deposit(t: Tensor, g: Any, fresh: bool, create_graph: bool) -> None:
