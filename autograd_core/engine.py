@@ -241,8 +241,19 @@ def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops
             out, xs = node._data, (parents[0]._data,)
         else:
             out, xs = node._data, [p._data for p in parents]
+        adds = None if create_graph else op.adds
         for i, p in enumerate(parents):
             if not p._requires_grad:
+                continue
+            if adds is not None and adds[i] is not None:
+                # into the input's own buffer, in place: no dense array per use (getitem)
+                buffer = cots.get(p)
+                if buffer is None or p not in owned:
+                    buffer = cots[p] = _buffer_for(p, buffer)
+                    owned.add(p)
+                adds[i](buffer, g, out, *xs, **params)
+                if anomaly:
+                    _check_cotangent(node, i, g)
                 continue
             if op.variadic:
                 c = op.vjps(g, out, *xs, argnum=i, **params)
@@ -271,6 +282,14 @@ def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops
                 cots[p] = total
                 if type(total) is ndarray and not create_graph:  # 0-d sums are NumPy scalars
                     owned.add(p)
+
+
+def _buffer_for(p: Tensor, prev: Any) -> np.ndarray:
+    """A cotangent buffer of ``p``'s shape that this pass owns, holding ``prev`` if any."""
+    buffer = np.zeros(p._data.shape, dtype=p._data.dtype)
+    if prev is not None:
+        buffer += prev
+    return buffer
 
 
 def _deposit(t: Tensor, g: Any, fresh: bool, create_graph: bool) -> None:
