@@ -61,33 +61,29 @@ def _graph(root: Tensor, stops: Any) -> list[Tensor]:
     it refuses a graph already freed or gone stale before any rule runs (so a failed call adds
     nothing to any ``.grad``).
     """
-    done = _DONE
-    seen = set()
+    listed: dict[Tensor, bool] = {}  # False once a node's inputs are pushed, True once listed
     post: list[Tensor] = []
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
-        if node is done:  # every input of the node below is listed now: list it
-            post.append(pop())
-            continue
-        if node in seen:  # pushed twice, through two consumers: already listed
-            continue
-        seen.add(node)
-        push(node)
-        push(done)
-        if node._op is None or node in stops:
-            continue
-        if node._freed:
-            _refuse_freed(node)
-        for p in reversed(node._parents):  # so the first input is listed first
-            if p._requires_grad and p not in seen:
-                push(p)
+        state = listed.get(node)
+        if state is None:  # first visit: come back to it once its inputs are listed
+            listed[node] = False
+            push(node)
+            if node._op is None or node in stops:
+                continue
+            if node._freed:
+                _refuse_freed(node)
+            for p in reversed(node._parents):  # so the first input is listed first
+                if p._requires_grad and p not in listed:
+                    push(p)
+        elif state is False:  # second visit: every input is listed now
+            listed[node] = True
+            post.append(node)
+        # else: pushed by two consumers, and listed already
     post.reverse()
     return post
-
-
-_DONE: Any = object()  # marks, on _graph's stack, a node whose inputs are all pushed
 
 
 def _refuse_freed(node: Tensor) -> None:
@@ -217,7 +213,7 @@ def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops
     for node in order:
         g = cots.pop(node, None)  # popped: freed as soon as it has been pushed on
         op = node._op
-        if op is None or node in stops:
+        if op is None or (found is not None and node in stops):
             if g is None:
                 continue
             if found is None:
@@ -242,6 +238,7 @@ def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops
         else:
             out, xs = node._data, [p._data for p in parents]
         adds = None if create_graph else op.adds
+        vjps, variadic = op.vjps, op.variadic
         for i, p in enumerate(parents):
             if not p._requires_grad:
                 continue
@@ -255,10 +252,10 @@ def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops
                 if anomaly:
                     _check_cotangent(node, i, g)
                 continue
-            if op.variadic:
-                c = op.vjps(g, out, *xs, argnum=i, **params)
+            if variadic:
+                c = vjps(g, out, *xs, argnum=i, **params)
             else:
-                rule = op.vjps[i]
+                rule = vjps[i]
                 if rule is None:
                     continue
                 c = rule(g, out, *xs, **params)
