@@ -32,8 +32,11 @@ broadcast_to_p = primitive(
 
 
 def _has_int_array(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+    # a loop, not any(<generator>): this runs once per slice in every backward pass
+    for p in index if isinstance(index, tuple) else (index,):
+        if isinstance(p, np.ndarray) and p.dtype.kind in "iu":
+            return True
+    return False
 
 
 def _scatter_add(g: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
