@@ -47,43 +47,42 @@ def count_consumers(root: Tensor, stops: Any = _NO_STOPS) -> dict[Tensor, int]:
 def topological_order(root: Tensor) -> list[Tensor]:
     """Nodes reachable from ``root`` through inputs that require grad, ``root`` first.
 
-    Every node comes before the inputs it consumes (``_graph``'s order).
+    Every node comes before the inputs it consumes (``_graph``'s order, reversed).
     """
-    return _graph(root, _NO_STOPS)
+    return _graph(root, _NO_STOPS)[0][::-1]
 
 
-def _graph(root: Tensor, stops: Any) -> list[Tensor]:
-    """The nodes backward visits, each after every node that consumes it; one walk, no counts.
+def _graph(root: Tensor, stops: Any) -> tuple[list[Tensor], dict[Tensor, int]]:
+    """The nodes backward visits, each listed after its inputs, and each one's place in the list.
 
-    A depth-first walk with an explicit stack lists each node once all its inputs are listed
-    (post-order); reversed, that puts every consumer before its inputs, so its cotangent is
-    complete when its turn comes. The walk does not go past leaves or nodes in ``stops``, and
-    it refuses a graph already freed or gone stale before any rule runs (so a failed call adds
-    nothing to any ``.grad``).
+    A depth-first walk with an explicit stack lists a node once all its inputs are listed
+    (post-order); read backwards, the list puts every consumer before its inputs, so a node's
+    cotangent is complete when its turn comes. One walk, and no consumer counts. It does not go
+    past leaves or nodes in ``stops``, and it refuses a graph already freed or gone stale before
+    any rule runs (so a failed call adds nothing to any ``.grad``).
     """
-    listed: dict[Tensor, bool] = {}  # False once a node's inputs are pushed, True once listed
+    place: dict[Tensor, int] = {}  # -1 while a node's inputs are being listed, then its place
     post: list[Tensor] = []
     stack = [root]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
-        state = listed.get(node)
+        state = place.get(node)
         if state is None:  # first visit: come back to it once its inputs are listed
-            listed[node] = False
+            place[node] = -1
             push(node)
             if node._op is None or node in stops:
                 continue
             if node._freed:
                 _refuse_freed(node)
             for p in reversed(node._parents):  # so the first input is listed first
-                if p._requires_grad and p not in listed:
+                if p._requires_grad and p not in place:
                     push(p)
-        elif state is False:  # second visit: every input is listed now
-            listed[node] = True
+        elif state < 0:  # second visit: every input is listed now
+            place[node] = len(post)
             post.append(node)
         # else: pushed by two consumers, and listed already
-    post.reverse()
-    return post
+    return post, place
 
 
 def _refuse_freed(node: Tensor) -> None:
@@ -162,9 +161,9 @@ def backward(
             "backward: this tensor does not require grad (no input had requires_grad=True, "
             "or it was computed under no_grad())"
         )
-    order = _graph(root, _NO_STOPS)
+    graph = _graph(root, _NO_STOPS)
     seed = _seed(root, grad, create_graph)
-    _run(order, seed, None, _NO_STOPS, retain_graph or create_graph, create_graph,
+    _run(graph, seed, None, _NO_STOPS, retain_graph or create_graph, create_graph,
          retain_grads)
 
 
@@ -187,14 +186,15 @@ def pullback(root: Tensor, inputs: list[Tensor], g: Any, create_graph: bool = Fa
     return [found.get(t) for t in inputs]
 
 
-def _run(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops: Any,
-         retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
-    """Push ``seed`` back from ``order[0]``: into each leaf's ``.grad``, or ``found`` for stops."""
+def _run(graph: tuple[list[Tensor], dict[Tensor, int]], seed: Any,
+         found: dict[Tensor, Any] | None, stops: Any, retain_graph: bool, create_graph: bool,
+         retain_grads: bool) -> None:
+    """Push ``seed`` back from the root: into each leaf's ``.grad``, or ``found`` for stops."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # backward makes no cycles; a collection would only rescan the whole graph
     try:
         with enable_grad() if create_graph else no_grad():
-            _walk(order, seed, found, stops, retain_graph, create_graph, retain_grads)
+            _walk(*graph, seed, found, stops, retain_graph, create_graph, retain_grads)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -202,22 +202,31 @@ def _run(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops:
             release_unheld()  # arrays this pass was the last to need are writeable again
 
 
-def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops: Any,
-          retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
-    """Each node in turn, consumers first: its cotangent is complete, so push it to its inputs."""
+def _walk(post: list[Tensor], place: dict[Tensor, int], seed: Any,
+          found: dict[Tensor, Any] | None, stops: Any, retain_graph: bool, create_graph: bool,
+          retain_grads: bool) -> None:
+    """Each node in turn, consumers first: its cotangent is complete, so push it to its inputs.
+
+    Cotangents live in a list by the node's place in ``post``, so passing one on costs one
+    dict lookup (the input's place), and a chain of a million nodes costs per node what a
+    short one does.
+    """
     anomaly = STATE.anomaly
     ndarray = np.ndarray
-    cots: dict[Tensor, Any] = {order[0]: seed}
-    # nodes whose cotangent is an array this pass allocated, so further terms add in place
-    owned: set[Tensor] = set()
-    for node in order:
-        g = cots.pop(node, None)  # popped: freed as soon as it has been pushed on
+    n = len(post)
+    cots: list[Any] = [None] * n
+    cots[n - 1] = seed  # the root is listed last
+    # cotangents that are arrays this pass allocated, so further terms add in place
+    owned = bytearray(n)
+    for k in range(n - 1, -1, -1):
+        node, g = post[k], cots[k]
+        cots[k] = None  # freed as soon as it has been pushed on
         op = node._op
         if op is None or (found is not None and node in stops):
             if g is None:
                 continue
             if found is None:
-                _deposit(node, g, node in owned, create_graph)
+                _deposit(node, g, bool(owned[k]), create_graph)
             elif node in stops:
                 found[node] = g
             continue
@@ -242,12 +251,13 @@ def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops
         for i, p in enumerate(parents):
             if not p._requires_grad:
                 continue
+            j = place[p]
             if adds is not None and adds[i] is not None:
                 # into the input's own buffer, in place: no dense array per use (getitem)
-                buffer = cots.get(p)
-                if buffer is None or p not in owned:
-                    buffer = cots[p] = _buffer_for(p, buffer)
-                    owned.add(p)
+                buffer = cots[j]
+                if buffer is None or not owned[j]:
+                    buffer = cots[j] = _buffer_for(p, buffer)
+                    owned[j] = True
                 adds[i](buffer, g, out, *xs, **params)
                 if anomaly:
                     _check_cotangent(node, i, g)
@@ -266,19 +276,18 @@ def _walk(order: list[Tensor], seed: Any, found: dict[Tensor, Any] | None, stops
                 c = c.astype(data.dtype)
             if anomaly:
                 _check_cotangent(node, i, c)
-            prev = cots.get(p)
+            prev = cots[j]
             if prev is None:
-                cots[p] = c
+                cots[j] = c
                 # a rule's own result is a fresh buffer; g passed on, or a view of it, is shared
-                if type(c) is ndarray and c is not g and c.base is None and not create_graph:
-                    owned.add(p)
-            elif p in owned:
+                owned[j] = (type(c) is ndarray and c is not g and c.base is None
+                            and not create_graph)
+            elif owned[j]:
                 prev += c
             else:
                 total = prev + c
-                cots[p] = total
-                if type(total) is ndarray and not create_graph:  # 0-d sums are NumPy scalars
-                    owned.add(p)
+                cots[j] = total
+                owned[j] = type(total) is ndarray and not create_graph  # 0-d sums: NumPy scalars
 
 
 def _buffer_for(p: Tensor, prev: Any) -> np.ndarray:
