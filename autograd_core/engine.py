@@ -68,13 +68,15 @@ def _graph(root: Tensor, stops: Any) -> tuple[list[Tensor], dict[Tensor, int]]:
     while stack:
         node = pop()
         state = place.get(node)
-        if state is None:  # first visit: come back to it once its inputs are listed
-            place[node] = -1
-            push(node)
-            if node._op is None or node in stops:
+        if state is None:
+            if node._op is None or node in stops:  # nothing to wait for: list it now
+                place[node] = len(post)
+                post.append(node)
                 continue
             if node._freed:
                 _refuse_freed(node)
+            place[node] = -1  # come back to it once its inputs are listed
+            push(node)
             for p in reversed(node._parents):  # so the first input is listed first
                 if p._requires_grad and p not in place:
                     push(p)
