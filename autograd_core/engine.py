@@ -33,7 +33,13 @@ def count_consumers(root: Tensor, stops: Any = _NO_STOPS) -> dict[Tensor, int]:
         if node._op is None or node in stops:
             continue
         if node._freed:
-            _refuse_freed(node)
+            if node._freed is not True:  # a leaf it recorded was updated in place since
+                raise RuntimeError(f"backward: {node._freed} {STALE}")
+            raise RuntimeError(
+                f"backward: the graph through {node._op.name} was already used by a backward "
+                "pass and freed; call backward(retain_graph=True) the first time to go through "
+                "it again, or recompute the forward pass"
+            )
         for p in node._parents:
             if p._requires_grad:
                 if p in pending:
@@ -47,54 +53,19 @@ def count_consumers(root: Tensor, stops: Any = _NO_STOPS) -> dict[Tensor, int]:
 def topological_order(root: Tensor) -> list[Tensor]:
     """Nodes reachable from ``root`` through inputs that require grad, ``root`` first.
 
-    Every node comes before the inputs it consumes (``_graph``'s order, reversed).
+    Kahn's algorithm: a node comes after every node that consumes it.
     """
-    return _graph(root, _NO_STOPS)[0][::-1]
-
-
-def _graph(root: Tensor, stops: Any) -> tuple[list[Tensor], dict[Tensor, int]]:
-    """The nodes backward visits, each listed after its inputs, and each one's place in the list.
-
-    A depth-first walk with an explicit stack lists a node once all its inputs are listed
-    (post-order); read backwards, the list puts every consumer before its inputs, so a node's
-    cotangent is complete when its turn comes. One walk, and no consumer counts. It does not go
-    past leaves or nodes in ``stops``, and it refuses a graph already freed or gone stale before
-    any rule runs (so a failed call adds nothing to any ``.grad``).
-    """
-    place: dict[Tensor, int] = {}  # -1 while a node's inputs are being listed, then its place
-    post: list[Tensor] = []
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        state = place.get(node)
-        if state is None:
-            if node._op is None or node in stops:  # nothing to wait for: list it now
-                place[node] = len(post)
-                post.append(node)
-                continue
-            if node._freed:
-                _refuse_freed(node)
-            place[node] = -1  # come back to it once its inputs are listed
-            push(node)
-            for p in reversed(node._parents):  # so the first input is listed first
-                if p._requires_grad and p not in place:
-                    push(p)
-        elif state < 0:  # second visit: every input is listed now
-            place[node] = len(post)
-            post.append(node)
-        # else: pushed by two consumers, and listed already
-    return post, place
-
-
-def _refuse_freed(node: Tensor) -> None:
-    if node._freed is not True:  # a leaf it recorded was updated in place since
-        raise RuntimeError(f"backward: {node._freed} {STALE}")
-    raise RuntimeError(
-        f"backward: the graph through {node._op.name} was already used by a backward "
-        "pass and freed; call backward(retain_graph=True) the first time to go through "
-        "it again, or recompute the forward pass"
-    )
+    pending = count_consumers(root)
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for p in node._parents:
+            if p._requires_grad:
+                pending[p] -= 1
+                if not pending[p]:
+                    ready.append(p)
+    return order
 
 
 def unbroadcast(c: Any, shape: tuple[int, ...], op: str = "", index: int | None = None) -> Any:
@@ -163,9 +134,9 @@ def backward(
             "backward: this tensor does not require grad (no input had requires_grad=True, "
             "or it was computed under no_grad())"
         )
-    graph = _graph(root, _NO_STOPS)
+    pending = count_consumers(root)
     seed = _seed(root, grad, create_graph)
-    _run(graph, seed, None, _NO_STOPS, retain_graph or create_graph, create_graph,
+    _run(root, pending, seed, None, _NO_STOPS, retain_graph or create_graph, create_graph,
          retain_grads)
 
 
@@ -184,62 +155,69 @@ def pullback(root: Tensor, inputs: list[Tensor], g: Any, create_graph: bool = Fa
     else:
         seed = np.asarray(g._data if isinstance(g, Tensor) else g)
     found: dict[Tensor, Any] = {}
-    _run(_graph(root, stops), seed, found, stops, True, create_graph, False)
+    _run(root, count_consumers(root, stops), seed, found, stops, True, create_graph, False)
     return [found.get(t) for t in inputs]
 
 
-def _run(graph: tuple[list[Tensor], dict[Tensor, int]], seed: Any,
-         found: dict[Tensor, Any] | None, stops: Any, retain_graph: bool, create_graph: bool,
-         retain_grads: bool) -> None:
-    """Push ``seed`` back from the root: into each leaf's ``.grad``, or ``found`` for stops."""
+def _run(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor, Any] | None,
+         stops: Any, retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
+    """Push ``seed`` back from ``root``: into each leaf's ``.grad``, or into ``found`` for stops."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # backward makes no cycles; a collection would only rescan the whole graph
     try:
         with enable_grad() if create_graph else no_grad():
-            _walk(*graph, seed, found, stops, retain_graph, create_graph, retain_grads)
+            _kahn(root, pending, seed, found, stops, retain_graph, create_graph, retain_grads)
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _kahn(root: Tensor, pending: dict[Tensor, int], seed: Any, found: dict[Tensor, Any] | None,
+          stops: Any, retain_graph: bool, create_graph: bool, retain_grads: bool) -> None:
+    """Kahn's algorithm: a node is processed once every consumer has pushed its cotangent."""
+    anomaly = STATE.anomaly
+    cots: dict[Tensor, Any] = {root: seed}
+    # nodes whose cotangent is an array this pass allocated, so further terms add in place
+    owned: set[Tensor] = set()
+    ready = [root]
+    ndarray = np.ndarray
+    try:
+        _walk(root, pending, cots, owned, ready, found, stops, retain_graph, create_graph,
+              retain_grads, anomaly, ndarray)
+    finally:
         if not retain_graph:
             release_unheld()  # arrays this pass was the last to need are writeable again
 
 
-def _walk(post: list[Tensor], place: dict[Tensor, int], seed: Any,
-          found: dict[Tensor, Any] | None, stops: Any, retain_graph: bool, create_graph: bool,
-          retain_grads: bool) -> None:
-    """Each node in turn, consumers first: its cotangent is complete, so push it to its inputs.
-
-    Cotangents live in a list by the node's place in ``post``, so passing one on costs one
-    dict lookup (the input's place), and a chain of a million nodes costs per node what a
-    short one does.
-    """
-    anomaly = STATE.anomaly
-    ndarray = np.ndarray
-    n = len(post)
-    cots: list[Any] = [None] * n
-    cots[n - 1] = seed  # the root is listed last
-    # cotangents that are arrays this pass allocated, so further terms add in place
-    owned = bytearray(n)
-    for k in range(n - 1, -1, -1):
-        node, g = post[k], cots[k]
-        cots[k] = None  # freed as soon as it has been pushed on
+def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], owned: set[Tensor],
+          ready: list[Tensor], found: dict[Tensor, Any] | None, stops: Any,
+          retain_graph: bool, create_graph: bool, retain_grads: bool, anomaly: bool,
+          ndarray: type) -> None:
+    while ready:
+        node = ready.pop()
+        g = cots.pop(node, None)
         op = node._op
-        if op is None or (found is not None and node in stops):
+        if op is None or node in stops:
             if g is None:
                 continue
             if found is None:
-                _deposit(node, g, bool(owned[k]), create_graph)
+                _deposit(node, g, node in owned, create_graph)
             elif node in stops:
                 found[node] = g
             continue
-        if not retain_graph:
-            node._freed = True
+        parents = node._parents
         if g is None:  # reached only through inputs whose rules give no gradient
+            for p in parents:
+                if p._requires_grad:
+                    pending[p] -= 1
+                    if not pending[p]:
+                        ready.append(p)
+            if not retain_graph:
+                node._freed = True
             continue
         if retain_grads or node._retain:
             _deposit(node, g, False, create_graph)
         params = node._params or _NO_PARAMS
-        parents = node._parents
         if create_graph:  # rules see Tensors, so the backward pass is itself recorded
             out, xs = node, parents
         elif len(parents) == 2:  # spelled out: a comprehension costs a frame per node
@@ -249,25 +227,27 @@ def _walk(post: list[Tensor], place: dict[Tensor, int], seed: Any,
         else:
             out, xs = node._data, [p._data for p in parents]
         adds = None if create_graph else op.adds
-        vjps, variadic = op.vjps, op.variadic
         for i, p in enumerate(parents):
             if not p._requires_grad:
                 continue
-            j = place[p]
+            left = pending[p] - 1
+            pending[p] = left
+            if not left:
+                ready.append(p)
             if adds is not None and adds[i] is not None:
                 # into the input's own buffer, in place: no dense array per use (getitem)
-                buffer = cots[j]
-                if buffer is None or not owned[j]:
-                    buffer = cots[j] = _buffer_for(p, buffer)
-                    owned[j] = True
+                buffer = cots.get(p)
+                if buffer is None or p not in owned:
+                    buffer = cots[p] = _buffer_for(p, buffer)
+                    owned.add(p)
                 adds[i](buffer, g, out, *xs, **params)
                 if anomaly:
                     _check_cotangent(node, i, g)
                 continue
-            if variadic:
-                c = vjps(g, out, *xs, argnum=i, **params)
+            if op.variadic:
+                c = op.vjps(g, out, *xs, argnum=i, **params)
             else:
-                rule = vjps[i]
+                rule = op.vjps[i]
                 if rule is None:
                     continue
                 c = rule(g, out, *xs, **params)
@@ -278,18 +258,21 @@ def _walk(post: list[Tensor], place: dict[Tensor, int], seed: Any,
                 c = c.astype(data.dtype)
             if anomaly:
                 _check_cotangent(node, i, c)
-            prev = cots[j]
+            prev = cots.get(p)
             if prev is None:
-                cots[j] = c
+                cots[p] = c
                 # a rule's own result is a fresh buffer; g passed on, or a view of it, is shared
-                owned[j] = (type(c) is ndarray and c is not g and c.base is None
-                            and not create_graph)
-            elif owned[j]:
+                if type(c) is ndarray and c is not g and c.base is None and not create_graph:
+                    owned.add(p)
+            elif p in owned:
                 prev += c
             else:
                 total = prev + c
-                cots[j] = total
-                owned[j] = type(total) is ndarray and not create_graph  # 0-d sums: NumPy scalars
+                cots[p] = total
+                if type(total) is ndarray and not create_graph:  # 0-d sums are NumPy scalars
+                    owned.add(p)
+        if not retain_graph:
+            node._freed = True
 
 
 def _buffer_for(p: Tensor, prev: Any) -> np.ndarray:

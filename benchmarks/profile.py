@@ -74,7 +74,7 @@ def small_ops() -> None:
     print(f"forward {f / 51 * 1e6:.2f} us/op, backward {(b - f) / 51 * 1e6:.2f} us/op, "
           f"total {b / 51 * 1e6:.2f} us/op")
     _cprofile(lambda: [both() for _ in range(500)])
-    _line_profile(lambda: [both() for _ in range(300)], tensor_module._apply, engine._walk)
+    _line_profile(lambda: [both() for _ in range(300)], tensor_module._apply, engine._kahn)
 
 
 def deep_chain() -> None:
@@ -136,7 +136,7 @@ def mlp_memory(batch: int = 1024) -> None:
 
     def wrap(op: Any, i: int, rule: Callable[..., Any]) -> Callable[..., Any]:
         def watched(*args: Any, **kw: Any) -> Any:
-            frame = sys._getframe(1)  # _walk's frame: its live cotangents
+            frame = sys._getframe(1)  # _kahn's frame: its live cotangents
             cots = frame.f_locals.get("cots", {})
             c = rule(*args, **kw)
             cur = tracemalloc.get_traced_memory()[0]
