@@ -226,6 +226,7 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
             out, xs = node._data, (parents[0]._data,)
         else:
             out, xs = node._data, [p._data for p in parents]
+        adds = None if create_graph else op.adds
         for i, p in enumerate(parents):
             if not p._requires_grad:
                 continue
@@ -233,6 +234,16 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
             pending[p] = left
             if not left:
                 ready.append(p)
+            if adds is not None and adds[i] is not None:
+                # into the input's own buffer, in place: no dense array per use (getitem)
+                buffer = cots.get(p)
+                if buffer is None or p not in owned:
+                    buffer = cots[p] = _buffer_for(p, buffer)
+                    owned.add(p)
+                adds[i](buffer, g, out, *xs, **params)
+                if anomaly:
+                    _check_cotangent(node, i, g)
+                continue
             if op.variadic:
                 c = op.vjps(g, out, *xs, argnum=i, **params)
             else:
@@ -263,6 +274,13 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
         if not retain_graph:
             node._freed = True
 
+
+def _buffer_for(p: Tensor, prev: Any) -> np.ndarray:
+    """A cotangent buffer of ``p``'s shape that this pass owns, holding ``prev`` if any."""
+    buffer = np.zeros(p._data.shape, dtype=p._data.dtype)
+    if prev is not None:
+        buffer += prev
+    return buffer
 
 
 def _deposit(t: Tensor, g: Any, fresh: bool, create_graph: bool) -> None:

@@ -71,7 +71,7 @@ def _handler_for(cls: type) -> tuple[int, Callable[..., Any]] | None:
 class Op:
     """A primitive: a NumPy forward plus one VJP and one JVP rule per input."""
 
-    __slots__ = ("name", "forward", "vjps", "jvps", "variadic", "normalize")
+    __slots__ = ("name", "forward", "vjps", "jvps", "variadic", "normalize", "adds")
 
     def __init__(
         self,
@@ -81,6 +81,7 @@ class Op:
         jvp: Sequence[Rule | None] | Rule,
         variadic: bool = False,
         normalize: Callable[..., dict[str, Any]] | None = None,
+        add: Sequence[Rule | None] | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -90,6 +91,10 @@ class Op:
         self.vjps = vjp if variadic else tuple(vjp)
         self.jvps = jvp if variadic else tuple(jvp)
         self.variadic = variadic
+        # optional, per input: ``add(buffer, g, out, *xs, **params)`` adds the input's
+        # cotangent into ``buffer`` in place; the engine uses it instead of the VJP rule when it
+        # owns the input's cotangent buffer and records no graph (see ``primitive``)
+        self.adds = None if add is None else tuple(add)
 
     def vjp_rule(self, i: int) -> Rule | None:
         """The reverse rule for input ``i`` (``None`` when that input is not differentiable)."""
@@ -129,17 +134,27 @@ def primitive(
     jvp: Sequence[Rule | None] | Rule,
     variadic: bool = False,
     normalize: Callable[..., dict[str, Any]] | None = None,
+    add: Sequence[Rule | None] | None = None,
 ) -> Op:
     """Declare a primitive and add it to the op table.
 
     ``normalize(op, args, params) -> params`` (optional, e.g. ``along_axes``) rewrites the
     params once per call, so the rules see one canonical form (non-negative axes).
+
+    ``add`` (optional, one rule or None per input) is a second form of the VJP for ops whose
+    cotangent is mostly zeros (``getitem``): ``add(buffer, g, out, x, ..., **params)`` adds
+    input i's cotangent into ``buffer``, an array of that input's shape and dtype, in place.
+    A plain backward pass uses it, so T slices of one array cost T slice-sized additions into
+    one buffer, not T dense arrays; ``backward(create_graph=True)`` uses the VJP rule, which
+    records. The two must agree; the op-table tests check both.
     """
+    if add is not None and variadic:
+        raise ValueError(f"primitive {name!r}: add= rules are per input, not for variadic ops")
     if name in OPS:
         raise ValueError(f"primitive {name!r} is already in the op table")
     if jvp is LINEAR:
         jvp = (_tangent_through(name),)
-    op = Op(name, forward, vjp, jvp, variadic, normalize)
+    op = Op(name, forward, vjp, jvp, variadic, normalize, add)
     OPS[name] = op
     return op
 

@@ -32,8 +32,11 @@ broadcast_to_p = primitive(
 
 
 def _has_int_array(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+    # a loop, not any(<generator>): this runs once per slice in every backward pass
+    for p in index if isinstance(index, tuple) else (index,):
+        if isinstance(p, np.ndarray) and p.dtype.kind in "iu":
+            return True
+    return False
 
 
 def _scatter_add(g: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
@@ -47,11 +50,21 @@ def _scatter_add(g: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarra
     return z
 
 
-# getitem and scatter_add are each other's reverse: together they give gradients of any order
+def _add_at(buffer: np.ndarray, g: Any, out: Any, x: Any, index: Any) -> None:
+    """Add ``g`` into ``buffer[index]`` in place; repeated indices accumulate (``np.add.at``)."""
+    if _has_int_array(index):
+        np.add.at(buffer, index, g)
+    else:  # slices, integers and masks never select an element twice
+        buffer[index] += g
+
+
+# getitem and scatter_add are each other's reverse: together they give gradients of any order.
+# A plain backward pass adds each slice's cotangent into the input's buffer instead (add=).
 getitem = primitive(
     "getitem", lambda x, index: x[index],
     vjp=(lambda g, out, x, index: scatter_add(g, shape=x.shape, index=index),),
     jvp=LINEAR,
+    add=(_add_at,),
 )
 scatter_add = primitive(
     "scatter_add", _scatter_add,
