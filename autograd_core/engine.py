@@ -226,6 +226,8 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
             out, xs = node._data, (parents[0]._data,)
         else:
             out, xs = node._data, [p._data for p in parents]
+        if op.pre is not None:  # the step all of this node's rules share, done once
+            g = op.pre(g, out, *xs, **params)
         adds = None if create_graph else op.adds
         for i, p in enumerate(parents):
             if not p._requires_grad:

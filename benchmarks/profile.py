@@ -315,6 +315,7 @@ def fit_split(rounds: int = 5) -> None:
             loss = mean.forward(per)
             gz = xent.vjps[0](mean.vjps[0](np.ones_like(loss), loss, per), per, z, t, axis=-1)
             gh = lin.vjps[0](gz, z, h, V, c)
+            gh = lin.pre(gh, h, x, W, b, **relu)  # relu's slope, once for both rules
             grads = (lin.vjps[1](gh, h, x, W, b, **relu), lin.vjps[1](gz, z, h, V, c),
                      unbroadcast(lin.vjps[2](gh, h, x, W, b, **relu), b.shape),
                      unbroadcast(lin.vjps[2](gz, z, h, V, c), c.shape))

@@ -110,3 +110,52 @@ def test_plain_arrays_give_arrays():
     out = ag.linear(np.array([[1.0, -2.0]]), np.eye(2), np.zeros(2), activation="relu")
     assert type(out) is np.ndarray
     np.testing.assert_array_equal(out, [[1.0, 0.0]])
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_the_activation_slope_is_taken_once_per_node(monkeypatch, create_graph):
+    """linear's rules share ``pre`` (g times the slope): the engine runs it once per node,
+    whatever the number of inputs that need a gradient, and the gradients stay exact."""
+    op = ag.OPS["linear"]
+    calls = []
+    real = op.pre
+
+    def counted(*args, **params):
+        calls.append(params.get("activation"))
+        return real(*args, **params)
+
+    monkeypatch.setattr(op, "pre", counted)
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    w = ag.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    b = ag.tensor(rng.standard_normal(2), requires_grad=True)
+    ag.linear(x, w, b, activation="tanh").sum().backward(create_graph=create_graph)
+    assert calls == ["tanh"]
+    z = x.data @ w.data + b.data
+    slope = 1 - np.tanh(z) ** 2
+    grads = [x.grad, w.grad, b.grad]
+    if create_graph:
+        grads = [g.data for g in grads]
+    np.testing.assert_allclose(grads[0], slope @ w.data.T, rtol=1e-12)
+    np.testing.assert_allclose(grads[1], x.data.T @ slope, rtol=1e-12)
+    np.testing.assert_allclose(grads[2], slope.sum(0), rtol=1e-12)
+
+
+def test_vjp_rule_includes_pre():
+    """``Op.vjp_rule(i)`` is the whole rule (gradcheck and the op-table tests call it)."""
+    op = ag.OPS["linear"]
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((3, 2)), rng.standard_normal((2, 4)), rng.standard_normal(4)
+    out = op.forward(x, w, b, activation="relu")
+    g = rng.standard_normal(out.shape)
+    expected = (g * (out > 0)).sum(0)
+    np.testing.assert_array_equal(op.vjp_rule(2)(g, out, x, w, b, activation="relu"), expected)
+
+
+def test_pre_is_refused_where_it_cannot_apply():
+    from autograd_core.ops.core import primitive
+
+    with pytest.raises(ValueError, match="pre= is for fixed-arity ops"):
+        primitive("_pre_variadic_probe", lambda *xs: xs[0], vjp=lambda *a, **k: a[0],
+                  jvp=lambda *a, **k: a[0], variadic=True, pre=lambda g, *a, **k: g)
+    assert "_pre_variadic_probe" not in ag.OPS

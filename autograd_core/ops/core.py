@@ -71,7 +71,7 @@ def _handler_for(cls: type) -> tuple[int, Callable[..., Any]] | None:
 class Op:
     """A primitive: a NumPy forward plus one VJP and one JVP rule per input."""
 
-    __slots__ = ("name", "forward", "vjps", "jvps", "variadic", "normalize", "adds")
+    __slots__ = ("name", "forward", "vjps", "jvps", "variadic", "normalize", "adds", "pre")
 
     def __init__(
         self,
@@ -82,6 +82,7 @@ class Op:
         variadic: bool = False,
         normalize: Callable[..., dict[str, Any]] | None = None,
         add: Sequence[Rule | None] | None = None,
+        pre: Rule | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -95,12 +96,19 @@ class Op:
         # cotangent into ``buffer`` in place; the engine uses it instead of the VJP rule when it
         # owns the input's cotangent buffer and records no graph (see ``primitive``)
         self.adds = None if add is None else tuple(add)
+        # optional: ``pre(g, out, *xs, **params)``, the first step of every input's VJP, run
+        # once per node; the rules in ``vjps`` then receive its result as ``g``
+        self.pre = pre
 
     def vjp_rule(self, i: int) -> Rule | None:
-        """The reverse rule for input ``i`` (``None`` when that input is not differentiable)."""
-        if self.variadic:
-            return lambda *a, **p: self.vjps(*a, argnum=i, **p)
-        return self.vjps[i]
+        """The whole reverse rule for input ``i`` (``pre`` included; ``None`` when that input is
+        not differentiable)."""
+        rule = self.vjps[i] if not self.variadic else \
+            lambda *a, **p: self.vjps(*a, argnum=i, **p)
+        pre = self.pre
+        if pre is None or rule is None:
+            return rule
+        return lambda g, out, *xs, **p: rule(pre(g, out, *xs, **p), out, *xs, **p)
 
     def jvp_rule(self, i: int) -> Rule | None:
         """The forward rule for input ``i`` (``None`` when that input is not differentiable)."""
@@ -135,6 +143,7 @@ def primitive(
     variadic: bool = False,
     normalize: Callable[..., dict[str, Any]] | None = None,
     add: Sequence[Rule | None] | None = None,
+    pre: Rule | None = None,
 ) -> Op:
     """Declare a primitive and add it to the op table.
 
@@ -147,6 +156,11 @@ def primitive(
     A plain backward pass uses it, so T slices of one array cost T slice-sized additions into
     one buffer, not T dense arrays; ``backward(create_graph=True)`` uses the VJP rule, which
     records. The two must agree; the op-table tests check both.
+
+    ``pre`` (optional) is the step every input's VJP starts with, for fused ops: ``linear``
+    with an activation multiplies g by the activation's slope once per node, not once per
+    input. Its rules in ``vjp`` take the result of ``pre(g, out, *xs, **params)`` as ``g``;
+    ``Op.vjp_rule(i)`` gives the whole rule.
     """
     if add is not None and variadic:
         raise ValueError(f"primitive {name!r}: add= rules are per input, not for variadic ops")
@@ -154,7 +168,9 @@ def primitive(
         raise ValueError(f"primitive {name!r} is already in the op table")
     if jvp is LINEAR:
         jvp = (_tangent_through(name),)
-    op = Op(name, forward, vjp, jvp, variadic, normalize, add)
+    if pre is not None and (variadic or add is not None):
+        raise ValueError(f"primitive {name!r}: pre= is for fixed-arity ops without add= rules")
+    op = Op(name, forward, vjp, jvp, variadic, normalize, add, pre)
     OPS[name] = op
     return op
 

@@ -109,26 +109,31 @@ def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, activation: str | None 
     return _activate(out, activation, alpha)
 
 
-def _linear_vjp_x(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
-                  alpha: float | None = None) -> Any:
-    return _through_activation(g, out, activation, alpha) @ w.T
+def _linear_pre(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+                alpha: float | None = None) -> Any:
+    """The cotangent of z = x @ w + b, which all three rules start from: computed once."""
+    return _through_activation(g, out, activation, alpha)
 
 
-def _linear_vjp_w(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+# the rules below receive gz, the cotangent of z (``pre`` of the primitive)
+def _linear_vjp_x(gz: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
                   alpha: float | None = None) -> Any:
-    g = _through_activation(g, out, activation, alpha)
+    return gz @ w.T
+
+
+def _linear_vjp_w(gz: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+                  alpha: float | None = None) -> Any:
     if x.ndim == 2:
-        return x.T @ g
+        return x.T @ gz
     # every leading axis of x is a sample: fold them into one matmul
-    return x.reshape(-1, w.shape[0]).T @ g.reshape(-1, w.shape[1])
+    return x.reshape(-1, w.shape[0]).T @ gz.reshape(-1, w.shape[1])
 
 
-def _linear_vjp_b(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
+def _linear_vjp_b(gz: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
                   alpha: float | None = None) -> Any:
-    g = _through_activation(g, out, activation, alpha)
-    if g.ndim > 1 and b.shape == g.shape[-1:]:  # the usual bias (m,): sum the samples here
-        return g.sum(axis=tuple(range(g.ndim - 1)))
-    return g  # a bias of another broadcastable shape: the engine sums it back
+    if gz.ndim > 1 and b.shape == gz.shape[-1:]:  # the usual bias (m,): sum the samples here
+        return gz.sum(axis=tuple(range(gz.ndim - 1)))
+    return gz  # a bias of another broadcastable shape: the engine sums it back
 
 
 def _linear_jvp(tangent_of_z: Callable[..., Any]) -> Rule:
@@ -142,6 +147,7 @@ def _linear_jvp(tangent_of_z: Callable[..., Any]) -> Rule:
 linear_p = primitive(
     "linear", _linear,
     vjp=(_linear_vjp_x, _linear_vjp_w, _linear_vjp_b),
+    pre=_linear_pre,
     jvp=(_linear_jvp(lambda dx, x, w: dx @ w),
          _linear_jvp(lambda dw, x, w: x @ dw),
          _linear_jvp(lambda db, x, w: db)),
