@@ -71,6 +71,24 @@ def _fast(op: Op, reflected: bool = False) -> Any:
     return method
 
 
+def _fast_unary(op: Op) -> Any:
+    """A method for an op of one Tensor and no params: straight to recording, no dispatch."""
+
+    def method(self: Tensor) -> Tensor:
+        try:
+            out = op.forward(self._data)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _named(e, op, (self,)) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if self._requires_grad and (not ALTERED or STATE.enabled):
+            return _record(op, (self,), out, _NO_PARAMS)
+        return _unrecorded(op, (self,), out)
+
+    method.__name__ = method.__qualname__ = op.name
+    return method
+
+
 def _fits(shape: tuple[int, ...], into: tuple[int, ...]) -> bool:
     """Whether a value of ``shape`` broadcasts into an array of shape ``into``."""
     try:
@@ -387,6 +405,10 @@ class Tensor(ArrayMethods):
     __matmul__ = _fast(ops.matmul)
     __pow__ = _fast(ops.power)
 
+    __neg__ = _fast_unary(ops.negative)
+    exp, log, tanh = _fast_unary(ops.exp), _fast_unary(ops.log), _fast_unary(ops.tanh)
+    sigmoid, relu = _fast_unary(ops.sigmoid), _fast_unary(ops.relu)
+
     # under no_grad() a leaf is updated in place (PyTorch's ``w -= lr * w.grad``); otherwise
     # NotImplemented makes Python rebind the name to a new tensor, ``w = w - x``
     __iadd__ = _in_place(np.add)
@@ -475,6 +497,11 @@ def _constant(value: Any, like: np.dtype | None) -> Tensor:
     kind = type(value)
     if kind is float or kind is int:  # bool is not int here, by design of type()
         if like is not None and like.kind == "f":
+            by_value = _CONSTANTS.get(like)
+            if by_value is not None:
+                t = by_value.get(value)
+                if t is not None:
+                    return t
             return _shared(value, like)
         arr = _as_array(value, copy=False)
     elif kind is np.ndarray and value.ndim:
