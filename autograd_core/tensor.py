@@ -31,6 +31,8 @@ _ENGINE: Callable[..., None] | None = None
 
 
 def _as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
+    if type(data) is float and dtype is None:  # the scalar parameters of a micrograd-style net
+        return np.array(data)
     if isinstance(data, Tensor):
         data = data._data
     try:
