@@ -9,13 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from . import display, ops
-from .guard import Guard, foreign_guard, hold_foreign
+from . import constants, display, ops
+from .constants import SHARED
+from .constants import constant as _constant  # engine.py imports it from here
+from .guard import Guard, hold_foreign
 from .modes import (  # no_grad, enable_grad, is_grad_enabled: still importable from here
     ALTERED,
     ORIGINS,
     STATE,
-    AnomalyError,
+    check_forward_values,
     enable_grad,  # noqa: F401
     is_grad_enabled,  # noqa: F401
     no_grad,  # noqa: F401
@@ -443,10 +445,6 @@ def _leaf(data: np.ndarray, requires_grad: bool, name: str | None, grad: Any) ->
 _new = object.__new__
 _ref = weakref.ref
 
-# The ``_params`` of a constant Tensor that every op meeting the same Python number shares
-# (``_shared``): the mark ``graph_layout`` draws one constant per use by, and setters refuse.
-SHARED: dict[str, Any] = {}
-
 
 def _node(
     data: np.ndarray,
@@ -469,54 +467,7 @@ def _node(
     return t
 
 
-# Python numbers met beside float tensors, by dtype then value: one read-only 0-d constant
-# Tensor per number, shared by every op that meets it. Making one costs more than the rest of
-# a small op, and a chain of ops on numbers then holds no extra object per op. Zero (0.0 and
-# -0.0 are one key) and nan (never equal) get a private constant per use.
-_CONSTANTS: dict[np.dtype, dict[float, Tensor]] = {}
-
-
-def _shared(value: float, like: np.dtype) -> Tensor:
-    """The constant Tensor of the Python number ``value`` beside a tensor of float dtype."""
-    by_value = _CONSTANTS.get(like)
-    if by_value is None:
-        by_value = _CONSTANTS[like] = {}
-    t = by_value.get(value)
-    if t is None:
-        arr = np.asarray(value, dtype=like)  # as NumPy does with Python scalars: no upcast
-        arr.flags.writeable = False
-        if not value or value != value:
-            return _node(arr, False, None, (), None)
-        t = _node(arr, False, None, (), SHARED)
-        if len(by_value) >= 1024:  # a loop over many distinct numbers: start again
-            by_value.clear()
-        by_value[value] = t
-    return t
-
-
-def _constant(value: Any, like: np.dtype | None) -> Tensor:
-    """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
-    kind = type(value)
-    if kind is float or kind is int:  # bool is not int here, by design of type()
-        if like is not None and like.kind == "f":
-            by_value = _CONSTANTS.get(like)
-            if by_value is not None:
-                t = by_value.get(value)
-                if t is not None:
-                    return t
-            return _shared(value, like)
-        arr = _as_array(value, copy=False)
-    elif kind is np.ndarray and value.ndim:
-        # arrays keep their dtype and promote as NumPy says; the user holds this one, so it
-        # gets the array's shared guard when an op records it
-        t = _node(value, False, None, (), None)
-        t._guard = foreign_guard(value)
-        return t
-    else:
-        arr = ops.weak_scalar(value, like)  # NumPy scalars and 0-d arrays: no upcast either
-        if arr is None:
-            arr = _as_array(value, copy=False)
-    return _node(arr, False, None, (), None)
+constants.bind(_node, _as_array)  # constants.py makes its Tensors with these
 
 
 def _with_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
@@ -614,7 +565,7 @@ def _unrecorded(op: Op, parents: tuple[Tensor, ...], out: np.ndarray) -> Tensor:
 
 def _anomaly(op: Op, parents: tuple[Tensor, ...], out: np.ndarray, node: Tensor) -> None:
     ORIGINS[node] = user_frame()
-    _check_forward_values(op, parents, out, ORIGINS[node])
+    check_forward_values(op.name, parents, out, ORIGINS[node])
 
 
 def _hold(t: Tensor, node: Tensor) -> None:
@@ -640,16 +591,3 @@ def _lend(t: Tensor) -> None:
 
 ops.register_handler(Tensor, 1, _apply)
 
-
-# ---- anomaly detection ----
-
-
-def _check_forward_values(op: Op, parents: Sequence[Tensor], out: np.ndarray, where: str
-                          ) -> None:
-    if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
-        bad = "nan" if np.isnan(out).any() else "inf"
-        shapes = ", ".join(str(p.shape) for p in parents)
-        raise AnomalyError(
-            f"{op.name} produced {bad} in its forward output (input shapes {shapes})\n"
-            f"  created at {where}"
-        )
