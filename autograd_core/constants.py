@@ -80,3 +80,12 @@ def constant(value: Any, like: np.dtype | None) -> Tensor:
         if arr is None:
             arr = _as_array(value, copy=False)
     return _node(arr, False, None, (), None)
+
+
+def refuse_if_shared(t: Tensor, what: str) -> None:
+    """Raise if ``t`` is a shared constant: changing it would change every op that met it."""
+    if t._params is SHARED:
+        raise RuntimeError(
+            f"cannot {what} the constant {t._data.item()!r}: every op that met this Python "
+            "number shares it; make a Tensor of your own instead"
+        )

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .composites import Composite, composite_of
-from .tensor import SHARED, Tensor
+from .constants import SHARED
+from .tensor import Tensor
 
 _MAX_PERIOD = 4  # longest repeated pattern of blocks collapsed as one (linear -> sigmoid is 2)
 _MIN_RUN = 3  # collapsing fewer ops than this saves nothing worth the lost detail

@@ -82,6 +82,12 @@ class AnomalyError(FloatingPointError):
     """Raised in ``detect_anomaly()`` mode at the first op that produces NaN or inf."""
 
 
+def note_forward(op: str, parents: Any, out: np.ndarray, node: Any) -> None:
+    """In ``detect_anomaly()`` mode: record where ``node`` was made and check its values."""
+    ORIGINS[node] = user_frame()
+    check_forward_values(op, parents, out, ORIGINS[node])
+
+
 def check_forward_values(op: str, parents: Any, out: np.ndarray, where: str) -> None:
     """In ``detect_anomaly()`` mode: raise if ``op``'s forward output holds NaN or inf."""
     if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
