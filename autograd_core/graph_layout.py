@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .composites import Composite, composite_of
+from .constants import SHARED
 from .tensor import Tensor
 
 _MAX_PERIOD = 4  # longest repeated pattern of blocks collapsed as one (linear -> sigmoid is 2)
@@ -27,9 +28,17 @@ class Graph:
         index: dict[int, int] = {}  # id(tensor) -> position; ids are stable while order holds them
         order: list[Tensor] = []
         entered: set[int] = set()
-        stack = [root]
+        # a constant that ops share (a Python number) is drawn once per use, as if each op had
+        # its own: (id(consumer), argument number) -> its position for that use
+        uses: dict[tuple[int, int], int] = {}
+        stack: list[Any] = [root]
         while stack:
             node = stack[-1]
+            if type(node) is tuple:  # one use of a shared constant
+                stack.pop()
+                uses[node[1:]] = len(order)
+                order.append(node[0])
+                continue
             key = id(node)
             if key in index:
                 stack.pop()
@@ -40,11 +49,17 @@ class Graph:
             else:
                 entered.add(key)
                 # reversed, so that the first input is placed first and gets the lower id
-                stack += [p for p in reversed(node.parents) if id(p) not in index]
+                for k in reversed(range(len(node.parents))):
+                    p = node.parents[k]
+                    if p._params is SHARED:
+                        stack.append((p, key, k))
+                    elif id(p) not in index:
+                        stack.append(p)
         self.tensors = order
         self.root = len(order) - 1
         self.ops = [t.op for t in order]  # the producing primitive's name, None for a leaf
-        self.parents = [tuple([index[id(p)] for p in t.parents]) if t.parents else ()
+        self.parents = [tuple([uses[id(t), k] if p._params is SHARED else index[id(p)]
+                               for k, p in enumerate(t.parents)]) if t.parents else ()
                         for t in order]
         self.consumers: list[list[int]] = [[] for _ in order]
         for i, ps in enumerate(self.parents):

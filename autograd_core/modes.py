@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import ContextDecorator, contextmanager
 from typing import Any
 
+import numpy as np
+
 
 class _State(threading.local):
     """The calling thread's modes; class attributes are each new thread's defaults."""
@@ -78,6 +80,23 @@ def is_grad_enabled() -> bool:
 
 class AnomalyError(FloatingPointError):
     """Raised in ``detect_anomaly()`` mode at the first op that produces NaN or inf."""
+
+
+def note_forward(op: str, parents: Any, out: np.ndarray, node: Any) -> None:
+    """In ``detect_anomaly()`` mode: record where ``node`` was made and check its values."""
+    ORIGINS[node] = user_frame()
+    check_forward_values(op, parents, out, ORIGINS[node])
+
+
+def check_forward_values(op: str, parents: Any, out: np.ndarray, where: str) -> None:
+    """In ``detect_anomaly()`` mode: raise if ``op``'s forward output holds NaN or inf."""
+    if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+        bad = "nan" if np.isnan(out).any() else "inf"
+        shapes = ", ".join(str(p.shape) for p in parents)
+        raise AnomalyError(
+            f"{op} produced {bad} in its forward output (input shapes {shapes})\n"
+            f"  created at {where}"
+        )
 
 
 @contextmanager

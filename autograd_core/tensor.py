@@ -9,17 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from . import display, ops
-from .guard import Guard, foreign_guard, hold_foreign
+from . import constants, display, ops
+from .constants import constant as _constant  # engine.py imports it from here
+from .constants import refuse_if_shared
+from .guard import Guard, hold_foreign
 from .modes import (  # no_grad, enable_grad, is_grad_enabled: still importable from here
     ALTERED,
-    ORIGINS,
     STATE,
-    AnomalyError,
     enable_grad,  # noqa: F401
     is_grad_enabled,  # noqa: F401
     no_grad,  # noqa: F401
-    user_frame,
+    note_forward,
 )
 from .ops import ArrayMethods, Op
 
@@ -31,6 +31,8 @@ _ENGINE: Callable[..., None] | None = None
 
 
 def _as_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
+    if type(data) is float and dtype is None:  # the scalar parameters of a micrograd-style net
+        return np.array(data)
     if isinstance(data, Tensor):
         data = data._data
     try:
@@ -62,12 +64,30 @@ def _fast(op: Op, reflected: bool = False) -> Any:
     """An operator method that goes straight to recording when ``other`` is a Tensor or plain."""
 
     def method(self: Tensor, other: Any) -> Any:
-        args = (other, self) if reflected else (self, other)
         if type(other) is Tensor or type(other) in _PLAIN:
-            return _apply(op, args, _NO_PARAMS)
-        return op(*args)  # a Dual, a Tensor subclass, a list: the full dispatch
+            return _binary(op, other, self, _NO_PARAMS) if reflected else \
+                _binary(op, self, other, _NO_PARAMS)
+        return op(other, self) if reflected else op(self, other)  # a Dual, a list...
 
     method.__name__ = f"__{'r' if reflected else ''}{op.name}__"
+    return method
+
+
+def _fast_unary(op: Op) -> Any:
+    """A method for an op of one Tensor and no params: straight to recording, no dispatch."""
+
+    def method(self: Tensor) -> Tensor:
+        try:
+            out = op.forward(self._data)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _named(e, op, (self,)) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if self._requires_grad and (not ALTERED or STATE.enabled):
+            return _record(op, (self,), out, _NO_PARAMS)
+        return _unrecorded(op, (self,), out)
+
+    method.__name__ = method.__qualname__ = op.name
     return method
 
 
@@ -144,6 +164,7 @@ class Tensor(ArrayMethods):
     def data(self, value: np.ndarray) -> None:
         if value is self._data:  # ``t.data -= x`` assigns back the array it edited in place
             return
+        refuse_if_shared(self, "assign .data of")
         if self._op is not None and not self._freed:
             raise RuntimeError(
                 f"cannot assign .data of a tensor made by {self._op.name} before its graph is "
@@ -167,6 +188,7 @@ class Tensor(ArrayMethods):
                 f"requires_grad can only be changed on a leaf tensor; this one was made by "
                 f"{self._op.name} (use .detach() to get a leaf)"
             )
+        refuse_if_shared(self, "set requires_grad on")
         _check_requires_grad(self._data, value)
         self._requires_grad = bool(value)
 
@@ -249,6 +271,7 @@ class Tensor(ArrayMethods):
                 f"cannot update in place a tensor made by {self._op.name} before its graph is "
                 "backpropagated: the backward pass reads it; update leaves (parameters) only"
             )
+        refuse_if_shared(self, "update in place")
         g = self._guard
         if g and g.active:
             g.retire(self._described())
@@ -377,6 +400,10 @@ class Tensor(ArrayMethods):
     __matmul__ = _fast(ops.matmul)
     __pow__ = _fast(ops.power)
 
+    __neg__ = _fast_unary(ops.negative)
+    exp, log, tanh = _fast_unary(ops.exp), _fast_unary(ops.log), _fast_unary(ops.tanh)
+    sigmoid, relu = _fast_unary(ops.sigmoid), _fast_unary(ops.relu)
+
     # under no_grad() a leaf is updated in place (PyTorch's ``w -= lr * w.grad``); otherwise
     # NotImplemented makes Python rebind the name to a new tensor, ``w = w - x``
     __iadd__ = _in_place(np.add)
@@ -431,55 +458,10 @@ def _node(
     return t
 
 
-# 0-d arrays of the Python numbers met beside float tensors, by dtype then value: making one
-# costs more than the rest of a small op's recording. They are read-only, so sharing is safe;
-# each op still gets its own constant Tensor (graphs and drawings tell the uses apart).
-_SCALARS: dict[np.dtype, dict[float, np.ndarray]] = {}
-
-
-def _scalar(value: float, like: np.dtype) -> np.ndarray:
-    by_value = _SCALARS.get(like)
-    if by_value is None:
-        by_value = _SCALARS[like] = {}
-    arr = by_value.get(value)
-    if arr is None:
-        arr = np.asarray(value, dtype=like)
-        if value and value == value:  # not 0 (-0.0 == 0.0 as a key), not nan (never equal)
-            arr.flags.writeable = False
-            if len(by_value) >= 1024:  # a loop over many distinct numbers: start again
-                by_value.clear()
-            by_value[value] = arr
-    return arr
-
-
-def _constant(value: Any, like: np.dtype | None) -> Tensor:
-    """Wrap a number or array met beside a Tensor; scalars take the tensor's float dtype."""
-    kind = type(value)
-    if kind is float or kind is int:  # bool is not int here, by design of type()
-        if like is not None and like.kind == "f":
-            arr = _scalar(value, like)  # as NumPy does with Python scalars: no upcast
-        else:
-            arr = _as_array(value, copy=False)
-    elif kind is np.ndarray and value.ndim:
-        # arrays keep their dtype and promote as NumPy says; the user holds this one, so it
-        # gets the array's shared guard when an op records it
-        t = _node(value, False, None, (), None)
-        t._guard = foreign_guard(value)
-        return t
-    else:
-        arr = ops.weak_scalar(value, like)  # NumPy scalars and 0-d arrays: no upcast either
-        if arr is None:
-            arr = _as_array(value, copy=False)
-    return _node(arr, False, None, (), None)
+constants.bind(_node, _as_array)  # constants.py makes its Tensors with these
 
 
 def _with_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
-    if len(args) == 2:  # the common case: a Tensor and a number, either way round
-        a, b = args
-        if isinstance(a, Tensor):
-            return a, b if isinstance(b, Tensor) else _constant(b, a._data.dtype)
-        if isinstance(b, Tensor):
-            return _constant(a, b._data.dtype), b
     like = None
     for a in args:
         if isinstance(a, Tensor):
@@ -489,8 +471,49 @@ def _with_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
     return tuple(a if isinstance(a, Tensor) else _constant(a, like) for a in args)
 
 
+def _binary(op: Op, a: Any, b: Any, params: dict[str, Any]) -> Tensor:
+    """``_apply`` for two arguments (most ops), spelled out: a Tensor, and a Tensor or not."""
+    if not isinstance(b, Tensor):
+        b = _constant(b, a._data.dtype)
+    elif not isinstance(a, Tensor):
+        a = _constant(a, b._data.dtype)
+    try:
+        out = op.forward(a._data, b._data, **params) if params else \
+            op.forward(a._data, b._data)
+    except (ValueError, IndexError, TypeError) as e:
+        raise _named(e, op, (a, b)) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if not ((a._requires_grad or b._requires_grad) and (not ALTERED or STATE.enabled)):
+        return _unrecorded(op, (a, b), out)
+    # _record, inlined on the hottest path: the call alone is 1% of the scalar MLP's work
+    node = _new(Tensor)
+    node._data = out
+    node.grad = None
+    node._requires_grad = True
+    node.name = None
+    node._op = op
+    node._parents = parents = (a, b)
+    node._params = params or None
+    node._retain = False
+    node._freed = False
+    node._guard = None
+    for q in parents:
+        g = q._guard
+        if g is not None:
+            if g and g.active and len(g.holders) < g.limit and not g.foreign:
+                g.holders.append(_ref(node))
+            else:
+                _hold(q, node)
+    if ALTERED and STATE.anomaly:
+        note_forward(op.name, parents, out, node)
+    return node
+
+
 def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """Run ``op`` on Tensors (and constants) and record the edge if any input requires grad."""
+    if len(args) == 2:
+        return _binary(op, args[0], args[1], params)
     parents = args
     for a in args:
         if not isinstance(a, Tensor):
@@ -498,38 +521,57 @@ def _apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             break
     try:
         if len(parents) == 1:
-            out = op.forward(parents[0]._data, **params)
-        elif len(parents) == 2:
-            out = op.forward(parents[0]._data, parents[1]._data, **params)
+            x = parents[0]._data
+            out = op.forward(x, **params) if params else op.forward(x)
         else:
             out = op.forward(*[p._data for p in parents], **params)
     except (ValueError, IndexError, TypeError) as e:
-        shapes = ", ".join(str(p._data.shape) for p in parents)
-        raise type(e)(f"{op.name}: {e} (input shapes {shapes})") from None
+        raise _named(e, op, parents) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    node = None
-    if not ALTERED:  # no mode context open in any thread: the defaults, no lookup
-        enabled, anomaly = True, False
-    else:
-        enabled, anomaly = STATE.enabled, STATE.anomaly
-    if enabled:
-        for p in parents:
-            if p._requires_grad:
-                node = _node(out, True, op, parents, params or None)
-                for q in parents:  # leaves and NumPy constants: read-only while node lives
-                    g = q._guard
-                    if g is not None:
-                        if g and g.active and len(g.holders) < g.limit and not g.foreign:
-                            g.holders.append(_ref(node))  # the common case, inline
-                        else:
-                            _hold(q, node)
-                break
-    if node is None:
-        node = _node(out, False, None, (), None)
-    if anomaly:
-        ORIGINS[node] = user_frame()
-        _check_forward_values(op, parents, out, ORIGINS[node])
+    for p in parents:
+        if p._requires_grad:
+            if not ALTERED or STATE.enabled:
+                return _record(op, parents, out, params)
+            break
+    return _unrecorded(op, parents, out)
+
+
+def _named(e: Exception, op: Op, parents: Sequence[Tensor]) -> Exception:
+    shapes = ", ".join(str(p._data.shape) for p in parents)
+    return type(e)(f"{op.name}: {e} (input shapes {shapes})")
+
+
+def _record(op: Op, parents: tuple[Tensor, ...], out: np.ndarray, params: dict[str, Any]
+            ) -> Tensor:
+    """The output node of ``op``, holding its edge; its leaves and arrays become read-only."""
+    node = _new(Tensor)  # _node, inlined: this runs once per recorded op
+    node._data = out
+    node.grad = None
+    node._requires_grad = True
+    node.name = None
+    node._op = op
+    node._parents = parents
+    node._params = params or None
+    node._retain = False
+    node._freed = False
+    node._guard = None
+    for q in parents:  # leaves and NumPy constants: read-only while node lives
+        g = q._guard
+        if g is not None:
+            if g and g.active and len(g.holders) < g.limit and not g.foreign:
+                g.holders.append(_ref(node))  # the common case, inline
+            else:
+                _hold(q, node)
+    if ALTERED and STATE.anomaly:
+        note_forward(op.name, parents, out, node)
+    return node
+
+
+def _unrecorded(op: Op, parents: tuple[Tensor, ...], out: np.ndarray) -> Tensor:
+    node = _node(out, False, None, (), None)
+    if ALTERED and STATE.anomaly:
+        note_forward(op.name, parents, out, node)
     return node
 
 
@@ -556,16 +598,3 @@ def _lend(t: Tensor) -> None:
 
 ops.register_handler(Tensor, 1, _apply)
 
-
-# ---- anomaly detection ----
-
-
-def _check_forward_values(op: Op, parents: Sequence[Tensor], out: np.ndarray, where: str
-                          ) -> None:
-    if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
-        bad = "nan" if np.isnan(out).any() else "inf"
-        shapes = ", ".join(str(p.shape) for p in parents)
-        raise AnomalyError(
-            f"{op.name} produced {bad} in its forward output (input shapes {shapes})\n"
-            f"  created at {where}"
-        )

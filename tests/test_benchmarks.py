@@ -98,3 +98,23 @@ def test_runner_writes_table_and_json(tmp_path, capsys):
 def test_disagreeing_engines_are_reported_not_timed():
     with pytest.raises(Mismatch, match="other differs from ours"):
         check_agree({OURS: (1.0, [1.0, 2.0]), "other": (1.0, [1.0, 2.5])}, 1e-9, 0, "w")
+
+
+def test_instruction_counts_driver_runs_and_divides_by_the_extra_iterations(monkeypatch):
+    # valgrind itself is not run here (minutes); its count is replaced by a linear model
+    import subprocess
+    import sys
+
+    from benchmarks import instructions as ins
+
+    for workload in ("small_ops", "scalar_mlp", "deep_chain"):  # the driver, without valgrind
+        subprocess.run([sys.executable, "-c", ins.DRIVER, str(ins.HERE), workload, "1"],
+                       check=True, capture_output=True)
+    nodes = ins.scalar_mlp_nodes(ins.HERE)
+    assert nodes > 1000  # 5 points through 2-16-16-1: hundreds of nodes each
+    monkeypatch.setattr(ins, "instructions", lambda repo, w, n: 5_000_000 + 7_000 * n)
+    rows = ins.measure(ins.HERE, ["small_ops", "scalar_mlp", "deep_chain"], [1_000, 10_000])
+    assert rows["small ops (8,), fwd+bwd"] == ("instr/op", 7_000 / 51)
+    assert rows[f"scalar MLP 2-16-16-1, 5 points ({nodes:,} nodes)"] == ("instr/node",
+                                                                        7_000 / nodes)
+    assert rows["deep chain N=10,000"] == ("instr/op", 7_000)

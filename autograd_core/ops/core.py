@@ -53,6 +53,7 @@ def register_handler(cls: type, priority: int, handler: Callable[..., Any]) -> N
 
 
 _REGISTERED: dict[type, tuple[int, Callable[..., Any]]] = {}
+_UNSEEN: Any = object()
 
 
 def _handler_for(cls: type) -> tuple[int, Callable[..., Any]] | None:
@@ -121,7 +122,9 @@ class Op:
             params = self.normalize(self, args, params)
         best = None
         for a in args:
-            h = _HANDLERS[type(a)] if type(a) in _HANDLERS else _handler_for(type(a))
+            h = _HANDLERS.get(type(a), _UNSEEN)
+            if h is _UNSEEN:
+                h = _handler_for(type(a))
             if h is not None and (best is None or h[0] > best[0]):
                 best = h
         if best is None:
