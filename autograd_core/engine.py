@@ -227,7 +227,10 @@ def _walk(root: Tensor, pending: dict[Tensor, int], cots: dict[Tensor, Any], own
         else:
             out, xs = node._data, [p._data for p in parents]
         if op.pre is not None:  # the step all of this node's rules share, done once
-            g = op.pre(g, out, *xs, **params)
+            if node in owned:  # g is this pass's own buffer: pre may write into it
+                g = op.pre(g, out, *xs, into=g, **params)
+            else:
+                g = op.pre(g, out, *xs, **params)
         adds = None if create_graph else op.adds
         for i, p in enumerate(parents):
             if not p._requires_grad:

@@ -98,7 +98,8 @@ class Op:
         # owns the input's cotangent buffer and records no graph (see ``primitive``)
         self.adds = None if add is None else tuple(add)
         # optional: ``pre(g, out, *xs, **params)``, the first step of every input's VJP, run
-        # once per node; the rules in ``vjps`` then receive its result as ``g``
+        # once per node; the rules in ``vjps`` then receive its result as ``g``. The engine
+        # adds ``into=g`` when g is a buffer it owns, which pre may overwrite
         self.pre = pre
 
     def vjp_rule(self, i: int) -> Rule | None:
@@ -163,7 +164,9 @@ def primitive(
     ``pre`` (optional) is the step every input's VJP starts with, for fused ops: ``linear``
     with an activation multiplies g by the activation's slope once per node, not once per
     input. Its rules in ``vjp`` take the result of ``pre(g, out, *xs, **params)`` as ``g``;
-    ``Op.vjp_rule(i)`` gives the whole rule.
+    ``Op.vjp_rule(i)`` gives the whole rule. When the backward pass owns g (a buffer no one
+    else reads) it calls ``pre(g, out, *xs, into=g, **params)``: pre may write its result
+    into ``into`` and return it, so the memory peak holds one cotangent fewer.
     """
     if add is not None and variadic:
         raise ValueError(f"primitive {name!r}: add= rules are per input, not for variadic ops")

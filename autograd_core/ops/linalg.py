@@ -110,9 +110,19 @@ def _linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, activation: str | None 
 
 
 def _linear_pre(g: Any, out: Any, x: Any, w: Any, b: Any, activation: str | None = None,
-                alpha: float | None = None) -> Any:
-    """The cotangent of z = x @ w + b, which all three rules start from: computed once."""
-    return _through_activation(g, out, activation, alpha)
+                alpha: float | None = None, into: np.ndarray | None = None) -> Any:
+    """The cotangent of z = x @ w + b, which all three rules start from: computed once.
+
+    ``into`` is g itself when the backward pass owns it: relu, tanh and sigmoid then multiply
+    their slope into it in place (the same floats), so the peak holds one array fewer."""
+    if into is None or activation not in ("relu", "tanh", "sigmoid"):
+        return _through_activation(g, out, activation, alpha)
+    if activation == "relu":
+        return np.multiply(into, out > 0, out=into)
+    if activation == "tanh":
+        return np.multiply(into, 1 - out * out, out=into)
+    np.multiply(into, out, out=into)  # sigmoid: (g * out) * (1 - out), in that order
+    return np.multiply(into, 1 - out, out=into)
 
 
 # the rules below receive gz, the cotangent of z (``pre`` of the primitive)
