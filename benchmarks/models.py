@@ -124,6 +124,18 @@ def numpy_lenet_step(P: list[np.ndarray], X: np.ndarray, Y: np.ndarray, lr: Any)
     return loss, grads
 
 
+def backward_and_sgd(loss: Tensor, P: list[Tensor], lr: Any) -> Any:
+    """The end of every engine step here: gradients of ``loss`` into ``P``, then plain SGD."""
+    for p in P:
+        p.grad = None
+    loss.backward()
+    grads = [p.grad for p in P]
+    with ag.no_grad():
+        for p in P:
+            p.data -= lr * p.grad
+    return loss.data, grads
+
+
 def ours_lenet_step(P: list[Tensor], X: np.ndarray, Y: np.ndarray, lr: Any) -> Any:
     """The same step on autograd-core's conv2d and max_pool2d (channels-last, as Keras), the
     bias and relu passed to conv2d (one node per convolution, as nn.Conv2D does) rather than
@@ -134,15 +146,7 @@ def ours_lenet_step(P: list[Tensor], X: np.ndarray, Y: np.ndarray, lr: Any) -> A
     h = ag.reshape(h, (len(X), 256))
     h = ag.relu(ag.linear(h, W3, b3))
     h = ag.relu(ag.linear(h, W4, b4))
-    loss = ag.softmax_cross_entropy(ag.linear(h, W5, b5), Y).mean()
-    for p in P:
-        p.grad = None
-    loss.backward()
-    grads = [p.grad for p in P]
-    with ag.no_grad():
-        for p in P:
-            p.data -= lr * p.grad
-    return loss.data, grads
+    return backward_and_sgd(ag.softmax_cross_entropy(ag.linear(h, W5, b5), Y).mean(), P, lr)
 
 
 def has_conv() -> bool:
@@ -294,15 +298,7 @@ def ours_lstm_step(P: list[Tensor], X: np.ndarray, Y: np.ndarray, lr: Any) -> An
 def _ours_head_step(P: list[Tensor], h: Any, Y: np.ndarray, lr: Any) -> Any:
     """The dense head, the loss, backward and the SGD update, shared by both LSTM steps."""
     Wd, bd = P[-2:]
-    loss = ag.softmax_cross_entropy(ag.linear(h, Wd, bd), Y).mean()
-    for p in P:
-        p.grad = None
-    loss.backward()
-    grads = [p.grad for p in P]
-    with ag.no_grad():
-        for p in P:
-            p.data -= lr * p.grad
-    return loss.data, grads
+    return backward_and_sgd(ag.softmax_cross_entropy(ag.linear(h, Wd, bd), Y).mean(), P, lr)
 
 
 def nn_lstm_engine(P0: list[np.ndarray], X: np.ndarray, Y: np.ndarray, lr: Any) -> Step:

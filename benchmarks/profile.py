@@ -14,7 +14,8 @@ import pstats
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,21 @@ def deep_chain() -> None:
     _cprofile(lambda: chain(100_000))
 
 
+@contextmanager
+def _rules_watched(wrap: Callable[..., Callable[..., Any]]) -> Iterator[None]:
+    """Inside the block, every fixed-arity op's VJP rule ``r`` of input i is ``wrap(op, i, r)``."""
+    saved = {}
+    for op in ag.OPS.values():
+        if not op.variadic:
+            saved[op] = op.vjps
+            op.vjps = tuple(None if r is None else wrap(op, i, r) for i, r in enumerate(op.vjps))
+    try:
+        yield
+    finally:
+        for op, v in saved.items():
+            op.vjps = v
+
+
 def mlp_memory(batch: int = 1024) -> None:
     """What is alive at the MLP step's memory peak: activations, cotangents, temporaries."""
     from .workloads import _mlp_data, numpy_mlp_step, ours_mlp_step
@@ -136,7 +152,7 @@ def mlp_memory(batch: int = 1024) -> None:
 
     def wrap(op: Any, i: int, rule: Callable[..., Any]) -> Callable[..., Any]:
         def watched(*args: Any, **kw: Any) -> Any:
-            frame = sys._getframe(1)  # _kahn's frame: its live cotangents
+            frame = sys._getframe(1)  # the engine's walk: its live cotangents
             cots = frame.f_locals.get("cots", {})
             c = rule(*args, **kw)
             cur = tracemalloc.get_traced_memory()[0]
@@ -146,12 +162,7 @@ def mlp_memory(batch: int = 1024) -> None:
             return c
         return watched
 
-    saved = {}
-    for op in ag.OPS.values():
-        if not op.variadic:
-            saved[op] = op.vjps
-            op.vjps = tuple(None if r is None else wrap(op, i, r) for i, r in enumerate(op.vjps))
-    try:
+    with _rules_watched(wrap):
         gc.collect()
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
@@ -167,9 +178,6 @@ def mlp_memory(batch: int = 1024) -> None:
         loss.backward()
         peak = (tracemalloc.get_traced_memory()[1] - base) / mib
         tracemalloc.stop()
-    finally:
-        for op, v in saved.items():
-            op.vjps = v
     print(f"batch {batch}: after forward {after_fwd:.2f} MiB (node outputs "
           f"{graph_bytes[0] / mib:.2f}); peak of forward+backward {peak:.2f} MiB")
     for t in nodes:
@@ -389,12 +397,7 @@ def lenet() -> None:
             return c
         return watched
 
-    saved = {}
-    for op in ag.OPS.values():
-        if not op.variadic:
-            saved[op] = op.vjps
-            op.vjps = tuple(None if r is None else wrap(op, i, r) for i, r in enumerate(op.vjps))
-    try:
+    with _rules_watched(wrap):
         gc.collect()
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
@@ -402,9 +405,6 @@ def lenet() -> None:
         ours_lenet_step(P, X, Y, lr)
         peak = (tracemalloc.get_traced_memory()[1] - base) / mib
         tracemalloc.stop()
-    finally:
-        for op, v in saved.items():
-            op.vjps = v
     print(f"tracemalloc peak of one step {peak:.2f} MiB; traced MiB after each rule:")
     for name, cur in log:
         print(f"  {cur:6.2f}  {name}")

@@ -24,7 +24,7 @@ from .harness import (
     time_alternating,
 )
 from .memory import peak_memory
-from .models import lenet_step, lstm_step
+from .models import backward_and_sgd, lenet_step, lstm_step
 
 # ---- 50 small elementwise ops on shape (8,) ----
 
@@ -347,16 +347,7 @@ def ours_mlp_step(Ws: list, bs: list, X: np.ndarray, Y: np.ndarray, lr: float) -
     h = X
     for i, (W, b) in enumerate(zip(Ws, bs)):
         h = ag.linear(h, W, b, activation="relu" if i < 2 else None)
-    loss = ag.softmax_cross_entropy(h, Y).mean()
-    params = Ws + bs
-    for p in params:
-        p.grad = None
-    loss.backward()
-    grads = [p.grad for p in params]
-    with ag.no_grad():
-        for p in params:
-            p.data -= lr * p.grad
-    return loss.data, grads
+    return backward_and_sgd(ag.softmax_cross_entropy(h, Y).mean(), Ws + bs, lr)
 
 
 def mlp_engines(batch: int, hips: bool = True) -> dict[str, Callable[[], Any]]:
